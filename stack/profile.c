@@ -1,0 +1,159 @@
+/* Behaviour profiles: the values where the RFCs leave a choice. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synfin/stack.h"
+
+/* Linux's wire conventions as packetdrill's Linux scripts expect them, with
+ * the sysctls those suites set (tcp_rmem max 15728640: window scale 8). */
+static void profile_linux(sf_profile *p) {
+  memset(p, 0, sizeof(*p));
+  strcpy(p->name, "linux");
+  p->init_cwnd_segs = 10;     /* RFC 6928, TCP_INIT_CWND */
+  p->rto_initial_us = 1000000; /* TCP_TIMEOUT_INIT */
+  p->rto_min_us = 200000;      /* TCP_RTO_MIN */
+  p->rto_max_us = 120000000;   /* TCP_RTO_MAX */
+  p->rto_formula = SF_RTO_LINUX;
+  p->delack_us = 40000;        /* TCP_DELACK_MIN */
+  p->quickack_segs = 16;       /* TCP_MAX_QUICKACKS */
+  p->synopt_layout = SF_SYNOPT_LINUX;
+  p->psh_last_segment = 1;
+  p->timestamps = 1;
+  p->sack = 1;
+  p->window_scaling = 1;
+  p->syn_retries = 6;
+  p->synack_retries = 5;
+  p->retries2 = 15;
+  p->rmem_default = 131072;
+  p->rmem_max = 15728640;
+  p->wmem_default = 16384;
+  p->init_rcv_wnd = 65535;
+  p->time_wait_us = 60000000; /* TCP_TIMEWAIT_LEN */
+  p->keepidle_us = 7200u * 1000000u;
+  p->keepintvl_us = 75000000;
+  p->keepcnt = 9;
+  p->persist_min_us = 200000;
+  p->persist_max_us = 120000000;
+  p->ttl = 64;
+  p->dont_fragment = 1;
+  p->ts_hz = 1000;
+  p->icmp_hard_abort = 0;
+  p->mss_default = 536;
+}
+
+/* The RFCs' own values: RFC 6298 minimum RTO of one second, RFC 5681
+ * initial window, delayed ACK up to 200 ms, MSL of two minutes. */
+static void profile_rfc(sf_profile *p) {
+  profile_linux(p);
+  strcpy(p->name, "rfc");
+  p->init_cwnd_segs = 0; /* RFC 5681 3.1 formula */
+  p->rto_min_us = 1000000;
+  p->rto_max_us = 60000000; /* RFC 6298 2.5 allows an upper bound >= 60 s */
+  p->rto_formula = SF_RTO_RFC6298;
+  p->delack_us = 200000;
+  p->quickack_segs = 0;
+  p->synopt_layout = SF_SYNOPT_ALIGNED;
+  p->time_wait_us = 240000000; /* 2 * MSL, MSL = 2 minutes */
+  p->persist_min_us = 1000000;
+  p->persist_max_us = 60000000;
+  p->icmp_hard_abort = 1; /* RFC 9293 SHLD-26 */
+}
+
+int sf_profile_init(sf_profile *p, enum sf_profile_id id) {
+  switch (id) {
+  case SF_PROFILE_LINUX:
+    profile_linux(p);
+    return 0;
+  case SF_PROFILE_RFC:
+    profile_rfc(p);
+    return 0;
+  }
+  return -EINVAL;
+}
+
+int sf_profile_by_name(sf_profile *p, const char *name) {
+  if (strcmp(name, "linux") == 0)
+    return sf_profile_init(p, SF_PROFILE_LINUX);
+  if (strcmp(name, "rfc") == 0)
+    return sf_profile_init(p, SF_PROFILE_RFC);
+  return -ENOENT;
+}
+
+#define FIELD(f) {#f, offsetof(sf_profile, f)}
+static const struct {
+  const char *key;
+  size_t off;
+} fields[] = {
+    FIELD(init_cwnd_segs), FIELD(rto_initial_us),   FIELD(rto_min_us),
+    FIELD(rto_max_us),     FIELD(rto_formula),      FIELD(delack_us),
+    FIELD(quickack_segs),  FIELD(synopt_layout),    FIELD(psh_last_segment),
+    FIELD(timestamps),     FIELD(sack),             FIELD(window_scaling),
+    FIELD(syn_retries),    FIELD(synack_retries),   FIELD(retries2),
+    FIELD(rmem_default),   FIELD(rmem_max),         FIELD(wmem_default),
+    FIELD(init_rcv_wnd),   FIELD(time_wait_us),     FIELD(keepidle_us),
+    FIELD(keepintvl_us),   FIELD(keepcnt),          FIELD(persist_min_us),
+    FIELD(persist_max_us), FIELD(ttl),              FIELD(dont_fragment),
+    FIELD(ts_hz),          FIELD(icmp_hard_abort),  FIELD(mss_default),
+};
+#undef FIELD
+
+static uint32_t *field_ptr(sf_profile *p, const char *key) {
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+    if (strcmp(fields[i].key, key) == 0)
+      return (uint32_t *)((char *)p + fields[i].off);
+  return NULL;
+}
+
+const char *sf_profile_key(size_t index) {
+  if (index >= sizeof(fields) / sizeof(fields[0]))
+    return NULL;
+  return fields[index].key;
+}
+
+/* Limits that keep the stack's arithmetic meaningful. */
+static int check_value(const char *key, unsigned long v) {
+  if (strcmp(key, "rto_formula") == 0 && v > SF_RTO_LINUX)
+    return -EINVAL;
+  if (strcmp(key, "synopt_layout") == 0 && v > SF_SYNOPT_ALIGNED)
+    return -EINVAL;
+  if (strcmp(key, "ttl") == 0 && (v == 0 || v > 255))
+    return -EINVAL;
+  if (strcmp(key, "ts_hz") == 0 && (v == 0 || v > 1000000))
+    return -EINVAL;
+  if ((strcmp(key, "mss_default") == 0 || strcmp(key, "init_rcv_wnd") == 0) &&
+      (v == 0 || v > 65535))
+    return -EINVAL;
+  if ((strcmp(key, "rto_min_us") == 0 || strcmp(key, "rto_initial_us") == 0 ||
+       strcmp(key, "rto_max_us") == 0) &&
+      v == 0)
+    return -EINVAL;
+  return 0;
+}
+
+int sf_profile_set(sf_profile *p, const char *key, const char *value) {
+  uint32_t *f = field_ptr(p, key);
+  if (!f)
+    return -ENOENT;
+  if (!value || *value < '0' || *value > '9')
+    return -EINVAL;
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(value, &end, 10);
+  if (errno || *end || v > UINT32_MAX)
+    return -EINVAL;
+  int rc = check_value(key, v);
+  if (rc < 0)
+    return rc;
+  *f = (uint32_t)v;
+  return 0;
+}
+
+int sf_profile_get(const sf_profile *p, const char *key, uint32_t *value) {
+  uint32_t *f = field_ptr((sf_profile *)p, key);
+  if (!f)
+    return -ENOENT;
+  *value = *f;
+  return 0;
+}

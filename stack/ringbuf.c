@@ -1,0 +1,61 @@
+#include "ringbuf.h"
+
+#include <string.h>
+
+void sf_ring_init(struct sf_ring *r, uint8_t *mem, uint32_t cap) {
+  r->mem = mem;
+  r->cap = cap;
+  r->head = 0;
+  r->len = 0;
+}
+
+void sf_ring_clear(struct sf_ring *r) {
+  r->head = 0;
+  r->len = 0;
+}
+
+/* Copies between the ring (starting at logical offset off) and buf. */
+static void copy_at(const struct sf_ring *r, uint32_t off, uint8_t *buf,
+                    const uint8_t *src, uint32_t len) {
+  uint32_t pos = r->head + off;
+  if (pos >= r->cap)
+    pos -= r->cap;
+  uint32_t first = r->cap - pos < len ? r->cap - pos : len;
+  if (src) {
+    memcpy(r->mem + pos, src, first);
+    memcpy(r->mem, src + first, len - first);
+  } else {
+    memcpy(buf, r->mem + pos, first);
+    memcpy(buf + first, r->mem, len - first);
+  }
+}
+
+uint32_t sf_ring_append(struct sf_ring *r, const void *buf, uint32_t len) {
+  uint32_t n = len < sf_ring_free(r) ? len : sf_ring_free(r);
+  if (n == 0)
+    return 0;
+  copy_at(r, r->len, NULL, buf, n);
+  r->len += n;
+  return n;
+}
+
+void sf_ring_store(struct sf_ring *r, uint32_t off, const void *buf,
+                   uint32_t len) {
+  if (len)
+    copy_at(r, off, NULL, buf, len);
+}
+
+void sf_ring_peek(const struct sf_ring *r, uint32_t off, void *buf,
+                  uint32_t len) {
+  if (len)
+    copy_at(r, off, buf, NULL, len);
+}
+
+void sf_ring_consume(struct sf_ring *r, uint32_t len) {
+  r->head += len;
+  if (r->head >= r->cap)
+    r->head -= r->cap;
+  r->len -= len;
+  if (r->len == 0)
+    r->head = 0;
+}

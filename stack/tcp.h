@@ -1,0 +1,248 @@
+/* TCP control block, socket slot and the TCP modules' internal interface. */
+#ifndef SF_TCP_H
+#define SF_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ringbuf.h"
+#include "synfin/stack.h"
+
+struct sf_ip_meta;
+
+/* RFC 9293 3.4: sequence numbers compare modulo 2^32. */
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+#define TH_URG 0x20
+#define TH_ECE 0x40
+#define TH_CWR 0x80
+
+#define SF_TCP_HLEN 20
+#define SF_TCP_MAXOPT 40
+#define SF_MAX_SACK_BLOCKS 4 /* blocks held from the peer (scoreboard) */
+#define SF_MAX_OOO 32        /* upper bound of cfg.max_ooo */
+#define SF_WSCALE_NONE 0xff
+#define SF_MAX_WSCALE 14 /* RFC 7323 2.3 */
+
+struct sf_seq_range {
+  uint32_t start, end; /* [start, end) */
+};
+
+/* A parsed TCP header and its options. */
+struct sf_tcp_seg {
+  uint16_t sport, dport;
+  uint32_t seq, ack;
+  uint8_t flags;
+  uint8_t doff;  /* header bytes */
+  uint16_t wnd;  /* raw field */
+  uint16_t urp;
+  const uint8_t *data;
+  uint32_t len;  /* payload bytes */
+  /* options */
+  bool has_mss, has_ws, has_sackok, has_ts;
+  uint16_t mss;
+  uint8_t ws;
+  uint32_t ts_val, ts_ecr;
+  uint8_t nsack;
+  struct sf_seq_range sack[4];
+};
+
+/* Options to put in an outgoing segment. */
+struct sf_tcp_optreq {
+  bool syn;              /* SYN or SYN-ACK layout */
+  bool mss, ws, sackok, ts;
+  uint16_t mss_val;
+  uint8_t ws_val;
+  uint32_t ts_val, ts_ecr;
+  uint8_t nsack;
+  struct sf_seq_range sack[4];
+};
+
+enum sf_timer {
+  SF_T_REXMT = 0, /* retransmission (also SYN, SYN-ACK) */
+  SF_T_PERSIST,   /* zero-window probe */
+  SF_T_DELACK,    /* delayed ACK */
+  SF_T_KEEP,      /* keep-alive */
+  SF_T_2MSL,      /* TIME-WAIT */
+  SF_T_COUNT
+};
+
+struct sf_tcb {
+  uint32_t iss, irs;
+  /* RFC 9293 3.3.1 send sequence variables */
+  uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, snd_up;
+  uint32_t max_snd_wnd; /* RFC 5961 5.2 MAX.SND.WND */
+  /* receive sequence variables */
+  uint32_t rcv_nxt, rcv_wnd, rcv_up;
+  uint32_t rcv_adv;     /* right edge last advertised (RFC 9293 3.8.6) */
+  uint8_t snd_wscale, rcv_wscale; /* SF_WSCALE_NONE unless negotiated */
+  bool ws_ok, ts_ok, sack_ok;
+  bool ws_offered, ts_offered, sack_offered; /* in our SYN */
+  uint32_t ts_recent, ts_recent_age_ms; /* RFC 7323 4.3, 5.5 */
+  uint32_t ts_offset;
+  uint32_t last_ack_sent;
+  uint16_t peer_mss;   /* from the MSS option, or the profile's default */
+  uint16_t mss;        /* effective send MSS (data bytes per segment) */
+  uint16_t rcv_mss;    /* estimate of the peer's segment size */
+  uint16_t adv_mss;    /* what we advertised */
+  /* RFC 5681 congestion control */
+  uint32_t cwnd, ssthresh, bytes_acked, recover;
+  uint32_t dupacks;
+  bool in_recovery;
+  /* RFC 6298 */
+  uint32_t srtt_us, rttvar_us, rto_us;
+  bool rtt_valid;       /* at least one sample taken */
+  bool rtt_timing;      /* a segment is being timed (Karn) */
+  uint32_t rtt_seq;
+  uint64_t rtt_start_us;
+  uint32_t backoff;      /* RTO doublings */
+  uint32_t retransmits;  /* consecutive expirations without progress */
+  uint64_t first_rexmt_us; /* when the oldest unacked data was first resent */
+  /* zero-window probing */
+  uint32_t persist_backoff;
+  /* delayed ACK */
+  bool ack_now;         /* an ACK must go out before the call returns */
+  bool delack_pending;
+  uint32_t unacked_full_segs;
+  uint32_t quickacks;
+  /* keep-alive */
+  uint32_t keep_probes;
+  uint64_t last_rcv_us;
+  /* FIN */
+  bool fin_queued;   /* the application closed its sending side */
+  bool fin_rcvd;
+  uint32_t fin_seq;  /* sequence number of our FIN, valid once sent */
+  /* SACK */
+  struct sf_seq_range sacked[SF_MAX_SACK_BLOCKS]; /* peer's blocks */
+  uint8_t nsacked;
+  struct sf_seq_range ooo[SF_MAX_OOO]; /* our out-of-order data, sorted */
+  uint8_t nooo;
+  uint32_t last_ooo_start; /* newest block first in our SACK (RFC 2018 4) */
+  /* urgent data (RFC 9293 3.8.5) */
+  bool urg_pending;  /* rcv_up ahead of the bytes read */
+  bool snd_urg;      /* snd_up valid */
+  /* timers: absolute deadlines, 0 when stopped */
+  uint64_t timer[SF_T_COUNT];
+};
+
+enum sf_sock_flags {
+  SF_SOCK_NONBLOCK = 1u << 0,
+  SF_SOCK_REUSEADDR = 1u << 1,
+  SF_SOCK_NODELAY = 1u << 2,
+  SF_SOCK_KEEPALIVE = 1u << 3,
+  SF_SOCK_LINGER = 1u << 4,
+  SF_SOCK_BOUND = 1u << 5,
+  SF_SOCK_SHUT_RD = 1u << 6,
+  SF_SOCK_SHUT_WR = 1u << 7,
+  SF_SOCK_PASSIVE = 1u << 8,   /* opened by a LISTEN (RFC 9293 MUST-11) */
+  SF_SOCK_ORPHAN = 1u << 9,    /* the application closed its descriptor */
+  SF_SOCK_RESET = 1u << 10,    /* connection ended by RST or error */
+  SF_SOCK_EOF = 1u << 11,      /* FIN read by the application */
+  SF_SOCK_CONNECTED = 1u << 12 /* reached ESTABLISHED at least once */
+};
+
+struct sf_sock {
+  bool used;
+  uint8_t state; /* enum sf_tcp_state */
+  int32_t fd;    /* -1 while the connection has no descriptor */
+  uint32_t flags;
+  int so_error;  /* pending error (positive errno) */
+  int soft_error; /* last ICMP soft error (positive errno) */
+  uint32_t laddr, raddr; /* host byte order */
+  uint16_t lport, rport;
+  /* listener bookkeeping */
+  int32_t parent;    /* slot of the listener of an unaccepted socket */
+  int32_t next_q;    /* next slot in the listener's accept queue */
+  int32_t q_head, q_tail;
+  uint32_t backlog, q_ready, q_syn;
+  /* options */
+  uint32_t sndbuf, rcvbuf; /* limits (<= buffer capacity) */
+  uint32_t linger_s;
+  uint16_t user_mss;       /* TCP_MAXSEG, 0: none */
+  uint32_t user_timeout_ms; /* TCP_USER_TIMEOUT, 0: none */
+  uint32_t keepidle_s, keepintvl_s, keepcnt;
+  uint8_t tos;
+  struct sf_ring snd, rcv;
+  struct sf_tcb tcb;
+};
+
+/* tcp_options.c */
+/* Parses the options of a segment whose header is already checked; returns
+ * 0 or -EINVAL for a malformed option list (RFC 9293 MUST-7). */
+int sf_tcp_parse_options(const uint8_t *opt, uint32_t len,
+                         struct sf_tcp_seg *seg);
+/* Writes options; returns their length (a multiple of 4). */
+uint32_t sf_tcp_write_options(const struct sf_tcp_optreq *req, uint32_t layout,
+                              uint8_t *out);
+
+/* tcp_input.c */
+void sf_tcp_input(sf_stack *st, const struct sf_ip_meta *ip,
+                  const uint8_t *seg, size_t len);
+
+struct sf_icmp_err {
+  uint8_t type, code;
+  uint32_t src, dst; /* of the quoted datagram, i.e. our own segment */
+  uint16_t sport, dport;
+  uint32_t seq;
+  bool hard;        /* RFC 1122 4.2.3.9 */
+};
+void sf_tcp_icmp_error(sf_stack *st, const struct sf_icmp_err *err);
+
+/* tcp_output.c */
+/* Sends what the connection may send now: data, FIN, a due ACK. */
+void sf_tcp_output(sf_stack *st, struct sf_sock *sk);
+void sf_tcp_send_ack(sf_stack *st, struct sf_sock *sk);
+void sf_tcp_send_syn(sf_stack *st, struct sf_sock *sk);
+/* RST for a connection we abort (RFC 9293 3.10.4 ABORT). */
+void sf_tcp_send_rst_conn(sf_stack *st, struct sf_sock *sk);
+/* RFC 9293 3.10.7.1: RST in reply to a segment that has no connection. */
+void sf_tcp_send_rst_reply(sf_stack *st, const struct sf_ip_meta *ip,
+                           const struct sf_tcp_seg *seg);
+/* Retransmits from SND.UNA (one segment); returns bytes sent. */
+uint32_t sf_tcp_retransmit(sf_stack *st, struct sf_sock *sk);
+void sf_tcp_send_probe(sf_stack *st, struct sf_sock *sk, bool keepalive);
+/* Receive window to advertise now (unscaled bytes). */
+uint32_t sf_tcp_rcv_window(const struct sf_sock *sk);
+
+/* tcp_timer.c */
+void sf_tcp_timer_set(struct sf_sock *sk, enum sf_timer t, uint64_t at);
+void sf_tcp_timer_stop(struct sf_sock *sk, enum sf_timer t);
+void sf_tcp_timers_fire(sf_stack *st, struct sf_sock *sk);
+uint64_t sf_tcp_next_deadline(const struct sf_sock *sk);
+void sf_tcp_rexmt_arm(sf_stack *st, struct sf_sock *sk);
+void sf_tcp_schedule_ack(sf_stack *st, struct sf_sock *sk, bool full_seg);
+
+/* tcp_rtt.c: RFC 6298 arithmetic */
+void sf_rtt_sample(struct sf_tcb *tcb, const sf_profile *p, uint32_t rtt_us);
+uint32_t sf_rto_backed_off(const struct sf_tcb *tcb, const sf_profile *p);
+
+/* tcp_cc.c: RFC 5681 arithmetic */
+uint32_t sf_cc_initial_window(const sf_profile *p, uint32_t smss);
+void sf_cc_on_ack(struct sf_tcb *tcb, uint32_t acked, uint32_t smss);
+void sf_cc_on_rto(struct sf_tcb *tcb, uint32_t flight, uint32_t smss);
+void sf_cc_enter_recovery(struct sf_tcb *tcb, uint32_t flight, uint32_t smss);
+void sf_cc_exit_recovery(struct sf_tcb *tcb);
+
+/* tcp_conn.c: connection lifetime */
+void sf_tcp_set_state(sf_stack *st, struct sf_sock *sk, int state);
+/* Ends the connection with error `err` (positive errno, 0 for none). */
+void sf_tcp_drop(sf_stack *st, struct sf_sock *sk, int err);
+/* The socket reached CLOSED and its slot is freed if nobody holds it. */
+void sf_tcp_closed(sf_stack *st, struct sf_sock *sk);
+uint32_t sf_tcp_new_isn(sf_stack *st, const struct sf_sock *sk);
+void sf_tcp_init_tcb(sf_stack *st, struct sf_sock *sk);
+struct sf_sock *sf_tcp_lookup(sf_stack *st, uint32_t laddr, uint16_t lport,
+                              uint32_t raddr, uint16_t rport);
+uint32_t sf_tcp_ts_now(const sf_stack *st, const struct sf_sock *sk);
+bool sf_tcp_port_in_use(sf_stack *st, uint32_t laddr, uint16_t lport,
+                        const struct sf_sock *except, bool reuse);
+
+#endif

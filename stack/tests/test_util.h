@@ -1,0 +1,119 @@
+/* Helpers shared by the stack's Check suites: a stack with a counting
+ * allocator and a capture of what it sends, packet builders and parsers. */
+#ifndef SF_TEST_UTIL_H
+#define SF_TEST_UTIL_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synfin/stack.h"
+
+#define TU_LOCAL 0xc0a80001u  /* 192.168.0.1, the stack */
+#define TU_REMOTE 0xc0000201u /* 192.0.2.1, the test's peer */
+#define TU_MAX_OUT 4096
+
+struct tu_pkt {
+  uint64_t t_us;
+  size_t len;
+  uint8_t *buf; /* malloc'ed copy */
+};
+
+/* A decoded outbound packet. */
+struct tu_out {
+  uint64_t t_us;
+  /* IPv4 */
+  uint8_t tos, ttl, proto;
+  uint16_t id, frag, total_len;
+  uint32_t src, dst; /* host byte order */
+  bool ip_csum_ok;
+  /* TCP (proto 6) */
+  uint16_t sport, dport;
+  uint32_t seq, ack;
+  uint8_t flags;
+  uint16_t win, urp;
+  bool tcp_csum_ok;
+  uint8_t opts[40];
+  uint8_t optlen;
+  /* parsed options; mss == 0 / ws == 0xff when absent */
+  uint16_t mss;
+  uint8_t ws;
+  bool sackok, has_ts;
+  uint32_t ts_val, ts_ecr;
+  uint8_t nsack;
+  uint32_t sack[4][2];
+  /* ICMP (proto 1) */
+  uint8_t icmp_type, icmp_code;
+  /* payload after the TCP or ICMP header (valid until the next tu_pop) */
+  const uint8_t *data;
+  uint32_t len;
+  uint8_t raw[65536]; /* the whole datagram */
+  size_t raw_len;
+};
+
+struct tu {
+  sf_stack *st;
+  sf_config cfg;
+  uint64_t now;
+  struct tu_pkt *out; /* TU_MAX_OUT captured packets */
+  size_t nout, next;
+  size_t allocs, frees;
+  bool counting; /* count allocations while packets flow */
+  size_t allocs_while_counting;
+};
+
+/* A stack with the given profile; cfg can be changed before tu_start(). */
+void tu_init(struct tu *t, enum sf_profile_id profile);
+void tu_start(struct tu *t);
+/* tu_init + tu_start. */
+void tu_setup(struct tu *t, enum sf_profile_id profile);
+/* Frees the stack; fails the test if memory leaked or an invariant broke. */
+void tu_teardown(struct tu *t);
+
+/* Moves virtual time forward by us microseconds (timers fire). */
+void tu_advance(struct tu *t, uint64_t us);
+/* Delivers a datagram at the current time. */
+void tu_inject(struct tu *t, const void *pkt, size_t len);
+
+/* Number of captured packets not yet popped. */
+size_t tu_pending(const struct tu *t);
+/* Pops and decodes the next captured packet; fails the test if none. */
+void tu_pop(struct tu *t, struct tu_out *o);
+/* Fails the test if any captured packet is left unread. */
+void tu_expect_silence(struct tu *t);
+void tu_drain(struct tu *t);
+
+/* A TCP segment to build. Zero fields take defaults: addresses TU_REMOTE ->
+ * TU_LOCAL, ports 40000 -> 8080, window 65535, TTL 64. */
+struct tu_seg {
+  uint32_t src, dst;
+  uint16_t sport, dport;
+  uint32_t seq, ack;
+  uint8_t flags;
+  uint16_t win;
+  bool win_zero; /* send a zero window (win 0 means "default") */
+  uint16_t urp;
+  const uint8_t *opts;
+  uint8_t optlen; /* padded to 4 by the builder with EOL (0) bytes */
+  const uint8_t *data; /* NULL: len zero bytes */
+  uint32_t len;
+  bool bad_tcp_csum;
+};
+
+/* Builds IPv4 + TCP into buf; returns the datagram length. */
+size_t tu_build_tcp(uint8_t *buf, const struct tu_seg *s);
+/* Builds an IPv4 header in front of payload (copied) with a valid checksum;
+ * returns the datagram length. frag is the host-order flags/offset field. */
+size_t tu_build_ip(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
+                   uint16_t id, uint16_t frag, const void *payload,
+                   size_t len);
+/* Builds and injects a TCP segment. */
+void tu_send_tcp(struct tu *t, const struct tu_seg *s);
+
+/* RFC 1071 checksum over buf (for building test packets). */
+uint16_t tu_csum(const void *buf, size_t len, uint32_t initial);
+/* Recomputes the IPv4 header checksum of a datagram in place. */
+void tu_fix_ip_csum(uint8_t *pkt);
+
+#endif
