@@ -13,17 +13,20 @@ struct sf_ip_meta;
 /* A datagram being reassembled. Memory comes from the stack's arena. */
 struct sf_reass_slot {
   bool used;
+  bool have_last;    /* the fragment without MF came: total_len is known */
   uint32_t src, dst; /* key, with proto and id */
   uint8_t proto;
   uint16_t id;
   uint64_t expires_us;
-  uint64_t born_seq;      /* allocation order, to evict the oldest */
-  uint32_t total_len;     /* payload bytes, known once the last fragment came */
-  uint32_t received;      /* payload bytes held, without overlaps */
-  uint8_t hdr[60];        /* header of the first fragment (offset 0) */
-  uint32_t hlen;          /* 0 until the first fragment came */
-  uint8_t *data;          /* reass_bytes bytes */
-  uint8_t *have;          /* one bit per 8-byte block of data */
+  uint64_t born_seq;  /* allocation order, to evict the oldest */
+  uint32_t total_len; /* payload bytes, known once the last fragment came */
+  uint32_t received;  /* payload bytes held (fragments never overlap) */
+  uint32_t max_end;   /* end of the furthest fragment held */
+  uint32_t first_len; /* payload bytes of the first fragment (offset 0) */
+  uint8_t hdr[60];    /* header of the first fragment (offset 0) */
+  uint32_t hlen;      /* 0 until the first fragment came */
+  uint8_t *data;      /* reass_bytes bytes */
+  uint8_t *have;      /* one bit per 8-byte block of data */
 };
 
 struct sf_reass {
@@ -31,8 +34,7 @@ struct sf_reass {
   uint32_t nslots;
   uint32_t bytes; /* capacity of each slot's data */
   uint64_t timeout_us;
-  uint64_t seq;   /* allocation counter */
-  uint8_t *out;   /* contiguous buffer for a completed datagram */
+  uint64_t seq; /* allocation counter */
 };
 
 /* Bytes of arena memory the reassembly state of cfg needs. */
@@ -43,9 +45,10 @@ void sf_reass_reset(struct sf_reass *r);
 
 /* Offers one fragment: `ip` describes it, frag_field is the host-order flags
  * and offset field, payload its data. Returns 1 when the datagram is complete
- * (then *out_ip and *out_payload/*out_len describe it, valid until the next
- * call), 0 when the fragment is held, or a negative value when it was
- * dropped. */
+ * (then *out_ip and *out_payload, *out_len describe it, valid until the next
+ * call: they point into the slot, which is free again), 0 when the fragment
+ * is held or was an exact duplicate, or a negative errno when it (or its
+ * whole datagram) was dropped; the drop is counted here. */
 int sf_reass_input(sf_stack *st, const struct sf_ip_meta *ip,
                    uint16_t frag_field, const uint8_t *payload, size_t len,
                    struct sf_ip_meta *out_ip, const uint8_t **out_payload,

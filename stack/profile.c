@@ -11,13 +11,13 @@
 static void profile_linux(sf_profile *p) {
   memset(p, 0, sizeof(*p));
   strcpy(p->name, "linux");
-  p->init_cwnd_segs = 10;     /* RFC 6928, TCP_INIT_CWND */
+  p->init_cwnd_segs = 10;      /* RFC 6928, TCP_INIT_CWND */
   p->rto_initial_us = 1000000; /* TCP_TIMEOUT_INIT */
   p->rto_min_us = 200000;      /* TCP_RTO_MIN */
   p->rto_max_us = 120000000;   /* TCP_RTO_MAX */
   p->rto_formula = SF_RTO_LINUX;
-  p->delack_us = 40000;        /* TCP_DELACK_MIN */
-  p->quickack_segs = 16;       /* TCP_MAX_QUICKACKS */
+  p->delack_us = 40000;  /* TCP_DELACK_MIN */
+  p->quickack_segs = 16; /* TCP_MAX_QUICKACKS */
   p->synopt_layout = SF_SYNOPT_LINUX;
   p->psh_last_segment = 1;
   p->timestamps = 1;
@@ -41,6 +41,12 @@ static void profile_linux(sf_profile *p) {
   p->ts_hz = 1000;
   p->icmp_hard_abort = 0;
   p->mss_default = 536;
+  p->zwp_data_byte = 0;
+  p->syn_data_accept = 0;
+  p->oow_ack_ratelimit_us = 500000;   /* sysctl tcp_invalid_ratelimit */
+  p->fin_wait2_timeout_us = 60000000; /* sysctl tcp_fin_timeout */
+  p->ts_required = 0;
+  p->window_update_double = 1;
 }
 
 /* The RFCs' own values: RFC 6298 minimum RTO of one second, RFC 5681
@@ -59,6 +65,12 @@ static void profile_rfc(sf_profile *p) {
   p->persist_min_us = 1000000;
   p->persist_max_us = 60000000;
   p->icmp_hard_abort = 1; /* RFC 9293 SHLD-26 */
+  p->zwp_data_byte = 1;   /* RFC 9293 3.8.6.1 */
+  p->syn_data_accept = 1; /* RFC 9293 3.10.7.3: continue at the sixth step */
+  p->oow_ack_ratelimit_us = 0;
+  p->fin_wait2_timeout_us = 0;
+  p->ts_required = 1;
+  p->window_update_double = 0;
 }
 
 int sf_profile_init(sf_profile *p, enum sf_profile_id id) {
@@ -81,21 +93,48 @@ int sf_profile_by_name(sf_profile *p, const char *name) {
   return -ENOENT;
 }
 
-#define FIELD(f) {#f, offsetof(sf_profile, f)}
+#define FIELD(f)                                                               \
+  { #f, offsetof(sf_profile, f) }
 static const struct {
   const char *key;
   size_t off;
 } fields[] = {
-    FIELD(init_cwnd_segs), FIELD(rto_initial_us),   FIELD(rto_min_us),
-    FIELD(rto_max_us),     FIELD(rto_formula),      FIELD(delack_us),
-    FIELD(quickack_segs),  FIELD(synopt_layout),    FIELD(psh_last_segment),
-    FIELD(timestamps),     FIELD(sack),             FIELD(window_scaling),
-    FIELD(syn_retries),    FIELD(synack_retries),   FIELD(retries2),
-    FIELD(rmem_default),   FIELD(rmem_max),         FIELD(wmem_default),
-    FIELD(init_rcv_wnd),   FIELD(time_wait_us),     FIELD(keepidle_us),
-    FIELD(keepintvl_us),   FIELD(keepcnt),          FIELD(persist_min_us),
-    FIELD(persist_max_us), FIELD(ttl),              FIELD(dont_fragment),
-    FIELD(ts_hz),          FIELD(icmp_hard_abort),  FIELD(mss_default),
+    FIELD(init_cwnd_segs),
+    FIELD(rto_initial_us),
+    FIELD(rto_min_us),
+    FIELD(rto_max_us),
+    FIELD(rto_formula),
+    FIELD(delack_us),
+    FIELD(quickack_segs),
+    FIELD(synopt_layout),
+    FIELD(psh_last_segment),
+    FIELD(timestamps),
+    FIELD(sack),
+    FIELD(window_scaling),
+    FIELD(syn_retries),
+    FIELD(synack_retries),
+    FIELD(retries2),
+    FIELD(rmem_default),
+    FIELD(rmem_max),
+    FIELD(wmem_default),
+    FIELD(init_rcv_wnd),
+    FIELD(time_wait_us),
+    FIELD(keepidle_us),
+    FIELD(keepintvl_us),
+    FIELD(keepcnt),
+    FIELD(persist_min_us),
+    FIELD(persist_max_us),
+    FIELD(ttl),
+    FIELD(dont_fragment),
+    FIELD(ts_hz),
+    FIELD(icmp_hard_abort),
+    FIELD(mss_default),
+    FIELD(zwp_data_byte),
+    FIELD(syn_data_accept),
+    FIELD(oow_ack_ratelimit_us),
+    FIELD(fin_wait2_timeout_us),
+    FIELD(ts_required),
+    FIELD(window_update_double),
 };
 #undef FIELD
 

@@ -213,8 +213,7 @@ int sf_stack_advance(sf_stack *st, uint64_t now_us) {
   return 0;
 }
 
-int sf_stack_input(sf_stack *st, uint64_t now_us, const void *pkt,
-                   size_t len) {
+int sf_stack_input(sf_stack *st, uint64_t now_us, const void *pkt, size_t len) {
   int rc = sf_stack_advance(st, now_us);
   if (rc < 0)
     return rc;

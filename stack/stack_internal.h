@@ -42,7 +42,7 @@ struct sf_stack {
   struct sf_reass reass;
 
   /* Outgoing datagram under construction (one at a time). */
-  uint8_t *txbuf; /* SF_IP_MAXPACKET bytes */
+  uint8_t *txbuf;   /* SF_IP_MAXPACKET bytes */
   uint8_t *icmpbuf; /* scratch for ICMP replies, SF_IP_MAXPACKET bytes */
 
   uint8_t *arena; /* the single allocation behind everything above */
@@ -85,6 +85,10 @@ void sf_icmp_input(sf_stack *st, const struct sf_ip_meta *ip,
  * its first bytes after the IP header. */
 void sf_icmp_send_unreach(sf_stack *st, const struct sf_ip_meta *ip,
                           const uint8_t *payload, size_t len, uint8_t code);
+/* The same for any ICMP error type (Time Exceeded from reassembly). */
+void sf_icmp_send_error(sf_stack *st, const struct sf_ip_meta *ip,
+                        const uint8_t *payload, size_t len, uint8_t type,
+                        uint8_t code);
 
 /* stack.c: descriptors and slots. */
 struct sf_sock *sf_sock_from_fd(sf_stack *st, int fd);

@@ -41,11 +41,11 @@ struct sf_tcp_seg {
   uint16_t sport, dport;
   uint32_t seq, ack;
   uint8_t flags;
-  uint8_t doff;  /* header bytes */
-  uint16_t wnd;  /* raw field */
+  uint8_t doff; /* header bytes */
+  uint16_t wnd; /* raw field */
   uint16_t urp;
   const uint8_t *data;
-  uint32_t len;  /* payload bytes */
+  uint32_t len; /* payload bytes */
   /* options */
   bool has_mss, has_ws, has_sackok, has_ts;
   uint16_t mss;
@@ -53,11 +53,12 @@ struct sf_tcp_seg {
   uint32_t ts_val, ts_ecr;
   uint8_t nsack;
   struct sf_seq_range sack[4];
+  bool opt_malformed; /* parsing stopped at an illegal length */
 };
 
 /* Options to put in an outgoing segment. */
 struct sf_tcp_optreq {
-  bool syn;              /* SYN or SYN-ACK layout */
+  bool syn; /* SYN or SYN-ACK layout */
   bool mss, ws, sackok, ts;
   uint16_t mss_val;
   uint8_t ws_val;
@@ -82,34 +83,36 @@ struct sf_tcb {
   uint32_t max_snd_wnd; /* RFC 5961 5.2 MAX.SND.WND */
   /* receive sequence variables */
   uint32_t rcv_nxt, rcv_wnd, rcv_up;
-  uint32_t rcv_adv;     /* right edge last advertised (RFC 9293 3.8.6) */
+  uint32_t rcv_adv; /* right edge last advertised (RFC 9293 3.8.6) */
+  uint32_t syn_wnd; /* window offered in our SYN or SYN-ACK */
   uint8_t snd_wscale, rcv_wscale; /* SF_WSCALE_NONE unless negotiated */
   bool ws_ok, ts_ok, sack_ok;
   bool ws_offered, ts_offered, sack_offered; /* in our SYN */
-  uint32_t ts_recent, ts_recent_age_ms; /* RFC 7323 4.3, 5.5 */
+  uint32_t ts_recent, ts_recent_age_ms;      /* RFC 7323 4.3, 5.5 */
   uint32_t ts_offset;
   uint32_t last_ack_sent;
-  uint16_t peer_mss;   /* from the MSS option, or the profile's default */
-  uint16_t mss;        /* effective send MSS (data bytes per segment) */
-  uint16_t rcv_mss;    /* estimate of the peer's segment size */
-  uint16_t adv_mss;    /* what we advertised */
+  uint16_t peer_mss; /* from the MSS option, or the profile's default */
+  uint16_t mss;      /* effective send MSS (data bytes per segment) */
+  uint16_t rcv_mss;  /* estimate of the peer's segment size */
+  uint16_t adv_mss;  /* what we advertised */
   /* RFC 5681 congestion control */
   uint32_t cwnd, ssthresh, bytes_acked, recover;
   uint32_t dupacks;
   bool in_recovery;
   /* RFC 6298 */
   uint32_t srtt_us, rttvar_us, rto_us;
-  bool rtt_valid;       /* at least one sample taken */
-  bool rtt_timing;      /* a segment is being timed (Karn) */
+  bool rtt_valid;  /* at least one sample taken */
+  bool rtt_timing; /* a segment is being timed (Karn) */
   uint32_t rtt_seq;
   uint64_t rtt_start_us;
-  uint32_t backoff;      /* RTO doublings */
-  uint32_t retransmits;  /* consecutive expirations without progress */
+  uint32_t backoff;        /* RTO doublings */
+  uint32_t retransmits;    /* consecutive expirations without progress */
   uint64_t first_rexmt_us; /* when the oldest unacked data was first resent */
   /* zero-window probing */
   uint32_t persist_backoff;
+  uint32_t persist_unanswered; /* probes since the peer last sent an ACK */
   /* delayed ACK */
-  bool ack_now;         /* an ACK must go out before the call returns */
+  bool ack_now; /* an ACK must go out before the call returns */
   bool delack_pending;
   uint32_t unacked_full_segs;
   uint32_t quickacks;
@@ -117,9 +120,15 @@ struct sf_tcb {
   uint32_t keep_probes;
   uint64_t last_rcv_us;
   /* FIN */
-  bool fin_queued;   /* the application closed its sending side */
+  bool fin_queued; /* the application closed its sending side */
   bool fin_rcvd;
-  uint32_t fin_seq;  /* sequence number of our FIN, valid once sent */
+  bool fin_sent;
+  uint32_t fin_seq; /* sequence number of our FIN, valid once sent */
+  bool ooo_fin;     /* a FIN arrived beyond RCV.NXT */
+  uint32_t ooo_fin_seq;
+  uint64_t last_oow_ack_us; /* last rate-limited ACK (challenge, OOW) */
+  bool oow_acked;           /* last_oow_ack_us is valid */
+  bool syn_rexmitted;       /* RFC 6298 5.7 */
   /* SACK */
   struct sf_seq_range sacked[SF_MAX_SACK_BLOCKS]; /* peer's blocks */
   uint8_t nsacked;
@@ -127,8 +136,8 @@ struct sf_tcb {
   uint8_t nooo;
   uint32_t last_ooo_start; /* newest block first in our SACK (RFC 2018 4) */
   /* urgent data (RFC 9293 3.8.5) */
-  bool urg_pending;  /* rcv_up ahead of the bytes read */
-  bool snd_urg;      /* snd_up valid */
+  bool urg_pending; /* rcv_up ahead of the bytes read */
+  bool snd_urg;     /* snd_up valid */
   /* timers: absolute deadlines, 0 when stopped */
   uint64_t timer[SF_T_COUNT];
 };
@@ -154,19 +163,19 @@ struct sf_sock {
   uint8_t state; /* enum sf_tcp_state */
   int32_t fd;    /* -1 while the connection has no descriptor */
   uint32_t flags;
-  int so_error;  /* pending error (positive errno) */
-  int soft_error; /* last ICMP soft error (positive errno) */
+  int so_error;          /* pending error (positive errno) */
+  int soft_error;        /* last ICMP soft error (positive errno) */
   uint32_t laddr, raddr; /* host byte order */
   uint16_t lport, rport;
   /* listener bookkeeping */
-  int32_t parent;    /* slot of the listener of an unaccepted socket */
-  int32_t next_q;    /* next slot in the listener's accept queue */
+  int32_t parent; /* slot of the listener of an unaccepted socket */
+  int32_t next_q; /* next slot in the listener's accept queue */
   int32_t q_head, q_tail;
   uint32_t backlog, q_ready, q_syn;
   /* options */
   uint32_t sndbuf, rcvbuf; /* limits (<= buffer capacity) */
   uint32_t linger_s;
-  uint16_t user_mss;       /* TCP_MAXSEG, 0: none */
+  uint16_t user_mss;        /* TCP_MAXSEG, 0: none */
   uint32_t user_timeout_ms; /* TCP_USER_TIMEOUT, 0: none */
   uint32_t keepidle_s, keepintvl_s, keepcnt;
   uint8_t tos;
@@ -184,17 +193,20 @@ uint32_t sf_tcp_write_options(const struct sf_tcp_optreq *req, uint32_t layout,
                               uint8_t *out);
 
 /* tcp_input.c */
-void sf_tcp_input(sf_stack *st, const struct sf_ip_meta *ip,
-                  const uint8_t *seg, size_t len);
+void sf_tcp_input(sf_stack *st, const struct sf_ip_meta *ip, const uint8_t *seg,
+                  size_t len);
 
 struct sf_icmp_err {
   uint8_t type, code;
   uint32_t src, dst; /* of the quoted datagram, i.e. our own segment */
   uint16_t sport, dport;
   uint32_t seq;
-  bool hard;        /* RFC 1122 4.2.3.9 */
+  bool hard; /* RFC 1122 4.2.3.9 */
 };
 void sf_tcp_icmp_error(sf_stack *st, const struct sf_icmp_err *err);
+
+void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
+                             const struct sf_tcp_seg *seg);
 
 /* tcp_output.c */
 /* Sends what the connection may send now: data, FIN, a due ACK. */
@@ -218,6 +230,7 @@ void sf_tcp_timer_stop(struct sf_sock *sk, enum sf_timer t);
 void sf_tcp_timers_fire(sf_stack *st, struct sf_sock *sk);
 uint64_t sf_tcp_next_deadline(const struct sf_sock *sk);
 void sf_tcp_rexmt_arm(sf_stack *st, struct sf_sock *sk);
+void sf_tcp_keep_arm(sf_stack *st, struct sf_sock *sk);
 void sf_tcp_schedule_ack(sf_stack *st, struct sf_sock *sk, bool full_seg);
 
 /* tcp_rtt.c: RFC 6298 arithmetic */
@@ -239,9 +252,15 @@ void sf_tcp_drop(sf_stack *st, struct sf_sock *sk, int err);
 void sf_tcp_closed(sf_stack *st, struct sf_sock *sk);
 uint32_t sf_tcp_new_isn(sf_stack *st, const struct sf_sock *sk);
 void sf_tcp_init_tcb(sf_stack *st, struct sf_sock *sk);
+/* Starts the send sequence space at iss. */
+void sf_tcp_set_iss(struct sf_sock *sk, uint32_t iss);
+/* Window of our SYN or SYN-ACK, once the options are known. */
+void sf_tcp_finish_syn_window(struct sf_sock *sk);
 struct sf_sock *sf_tcp_lookup(sf_stack *st, uint32_t laddr, uint16_t lport,
                               uint32_t raddr, uint16_t rport);
 uint32_t sf_tcp_ts_now(const sf_stack *st, const struct sf_sock *sk);
+void sf_tcp_unqueue(sf_stack *st, struct sf_sock *child);
+struct sf_sock *sf_tcp_accept_head(sf_stack *st, struct sf_sock *lsk);
 bool sf_tcp_port_in_use(sf_stack *st, uint32_t laddr, uint16_t lport,
                         const struct sf_sock *except, bool reuse);
 

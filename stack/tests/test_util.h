@@ -95,7 +95,7 @@ struct tu_seg {
   bool win_zero; /* send a zero window (win 0 means "default") */
   uint16_t urp;
   const uint8_t *opts;
-  uint8_t optlen; /* padded to 4 by the builder with EOL (0) bytes */
+  uint8_t optlen;      /* padded to 4 by the builder with EOL (0) bytes */
   const uint8_t *data; /* NULL: len zero bytes */
   uint32_t len;
   bool bad_tcp_csum;
@@ -106,8 +106,7 @@ size_t tu_build_tcp(uint8_t *buf, const struct tu_seg *s);
 /* Builds an IPv4 header in front of payload (copied) with a valid checksum;
  * returns the datagram length. frag is the host-order flags/offset field. */
 size_t tu_build_ip(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
-                   uint16_t id, uint16_t frag, const void *payload,
-                   size_t len);
+                   uint16_t id, uint16_t frag, const void *payload, size_t len);
 /* Builds and injects a TCP segment. */
 void tu_send_tcp(struct tu *t, const struct tu_seg *s);
 

@@ -77,14 +77,25 @@ typedef struct sf_profile {
   uint32_t keepidle_us;      /* RFC 9293 3.8.4: at least two hours */
   uint32_t keepintvl_us;
   uint32_t keepcnt;
-  uint32_t persist_min_us;   /* zero-window probe interval bounds */
+  uint32_t persist_min_us; /* zero-window probe interval bounds */
   uint32_t persist_max_us;
-  uint32_t ttl;              /* IPv4 TTL of outgoing datagrams */
-  uint32_t dont_fragment;    /* set DF on outgoing TCP segments */
-  uint32_t ts_hz;            /* timestamp clock rate (RFC 7323 5.4) */
-  uint32_t icmp_hard_abort;  /* ICMP hard errors abort in every state, not
-                                only in SYN-SENT (RFC 9293 SHLD-26) */
-  uint32_t mss_default;      /* send MSS when the peer sent none (MUST-15) */
+  uint32_t ttl;             /* IPv4 TTL of outgoing datagrams */
+  uint32_t dont_fragment;   /* set DF on outgoing TCP segments */
+  uint32_t ts_hz;           /* timestamp clock rate (RFC 7323 5.4) */
+  uint32_t icmp_hard_abort; /* ICMP hard errors abort in every state, not
+                               only in SYN-SENT (RFC 9293 SHLD-26) */
+  uint32_t mss_default;     /* send MSS when the peer sent none (MUST-15) */
+  uint32_t zwp_data_byte;   /* zero-window probes carry one byte of data;
+                               0: an empty segment at SND.UNA-1 (Linux) */
+  uint32_t syn_data_accept; /* queue data carried by a SYN-ACK */
+  uint32_t oow_ack_ratelimit_us; /* at most one ACK to out-of-window or
+                                    challenged segments per interval */
+  uint32_t fin_wait2_timeout_us; /* orphaned FIN-WAIT-2 lifetime; 0: none */
+  uint32_t ts_required;          /* drop non-RST segments lacking TS once
+                                    negotiated (RFC 7323 3.2) */
+  uint32_t window_update_double; /* after a read, announce the window only
+                                    once it doubled (Linux); 0: when it grew
+                                    by min(RCV.BUFF/2, MSS) (RFC 9293) */
 } sf_profile;
 
 /* Fills *p with a named profile. Returns 0 or -EINVAL. */
@@ -112,10 +123,10 @@ enum sf_event_kind {
 };
 
 typedef struct sf_event {
-  int kind;         /* enum sf_event_kind */
-  int fd;           /* descriptor, or -1 when the connection has none */
-  int old_state;    /* enum sf_tcp_state (SF_EV_STATE) */
-  int new_state;    /* enum sf_tcp_state (SF_EV_STATE) */
+  int kind;           /* enum sf_event_kind */
+  int fd;             /* descriptor, or -1 when the connection has none */
+  int old_state;      /* enum sf_tcp_state (SF_EV_STATE) */
+  int new_state;      /* enum sf_tcp_state (SF_EV_STATE) */
   const char *reason; /* static text (SF_EV_DROP) */
 } sf_event;
 
@@ -123,19 +134,19 @@ typedef void (*sf_output_fn)(void *ctx, const uint8_t *pkt, size_t len);
 typedef void (*sf_event_fn)(void *ctx, const sf_event *ev);
 
 typedef struct sf_config {
-  uint64_t seed;          /* drives ISNs, IP IDs, ephemeral ports, TS offsets */
-  struct in_addr addr;    /* the stack's IPv4 address */
-  uint32_t mtu;           /* bytes, at least 576 */
-  uint32_t max_sockets;   /* connections, listeners and unaccepted sockets */
-  uint32_t buf_capacity;  /* bytes per socket per direction */
-  uint32_t max_ooo;       /* out-of-order ranges held per connection */
-  uint32_t reass_slots;   /* datagrams reassembled at once */
-  uint32_t reass_bytes;   /* payload bytes per datagram being reassembled */
+  uint64_t seed;         /* drives ISNs, IP IDs, ephemeral ports, TS offsets */
+  struct in_addr addr;   /* the stack's IPv4 address */
+  uint32_t mtu;          /* bytes, at least 576 */
+  uint32_t max_sockets;  /* connections, listeners and unaccepted sockets */
+  uint32_t buf_capacity; /* bytes per socket per direction */
+  uint32_t max_ooo;      /* out-of-order ranges held per connection */
+  uint32_t reass_slots;  /* datagrams reassembled at once */
+  uint32_t reass_bytes;  /* payload bytes per datagram being reassembled */
   uint32_t reass_timeout_us;
   sf_profile profile;
-  sf_output_fn output;    /* receives every packet the stack sends */
+  sf_output_fn output; /* receives every packet the stack sends */
   void *output_ctx;
-  sf_event_fn event;      /* optional: state changes and drops */
+  sf_event_fn event; /* optional: state changes and drops */
   void *event_ctx;
   const sf_allocator *allocator; /* NULL: calloc/free */
 } sf_config;
@@ -186,7 +197,7 @@ typedef struct sf_stats {
   uint64_t frag_drop_timeout, frag_drop_overlap;
   uint64_t icmp_in, icmp_out, icmp_drop, icmp_soft_err, icmp_hard_err;
   uint64_t tcp_in, tcp_out, tcp_drop_short, tcp_drop_csum, tcp_drop_hlen;
-  uint64_t tcp_drop_opt, tcp_drop_no_socket, tcp_drop_unacceptable;
+  uint64_t tcp_bad_opt, tcp_drop_no_socket, tcp_drop_unacceptable;
   uint64_t tcp_drop_paws, tcp_drop_backlog, tcp_drop_ooo_full;
   uint64_t tcp_rst_out, tcp_challenge_ack, tcp_retransmit, tcp_fast_retransmit;
   uint64_t tcp_rto_expired, tcp_keepalive_probe, tcp_persist_probe;
@@ -224,12 +235,12 @@ typedef struct sf_tcp_info {
   uint32_t peer_mss;
   uint32_t cwnd, ssthresh;
   uint32_t srtt_us, rttvar_us, rto_us;
-  uint32_t retransmits;            /* consecutive, for R1/R2 */
+  uint32_t retransmits; /* consecutive, for R1/R2 */
   uint32_t dupacks;
   uint32_t ts_ok, sack_ok;
   uint32_t ts_recent;
-  uint32_t snd_queued;             /* bytes in the send buffer */
-  uint32_t rcv_queued;             /* in-order bytes not yet read */
+  uint32_t snd_queued; /* bytes in the send buffer */
+  uint32_t rcv_queued; /* in-order bytes not yet read */
   uint32_t ooo_ranges;
   uint16_t local_port, remote_port;
   struct in_addr local_addr, remote_addr;
@@ -260,10 +271,8 @@ int sf_getsockopt(sf_stack *st, int fd, int level, int name, void *val,
                   socklen_t *len);
 int sf_fcntl(sf_stack *st, int fd, int cmd, int arg);
 int sf_poll(sf_stack *st, struct pollfd *fds, nfds_t nfds);
-int sf_getsockname(sf_stack *st, int fd, struct sockaddr *addr,
-                   socklen_t *len);
-int sf_getpeername(sf_stack *st, int fd, struct sockaddr *addr,
-                   socklen_t *len);
+int sf_getsockname(sf_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+int sf_getpeername(sf_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
 
 /* Trace hash: FNV-1a over (time, direction, bytes) of every packet, to prove
  * that two runs were byte-identical. */

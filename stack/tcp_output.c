@@ -1,0 +1,418 @@
+/* TCP output: building segments, deciding what may be sent (windows, Nagle,
+ * SWS avoidance), retransmissions, probes and resets. */
+#include <errno.h>
+
+#include "stack_internal.h"
+
+static void wr16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+static uint32_t min32(uint32_t a, uint32_t b) {
+  return a < b ? a : b;
+}
+
+static bool synchronized(int state) {
+  return state >= SF_TCP_ESTABLISHED;
+}
+
+/* Offered window (bytes) before any SWS rule: free receive space, and for
+ * Linux the slowly growing clamp of the first round trips. */
+static uint32_t rcv_space(const struct sf_sock *sk) {
+  uint32_t buf = min32(sk->rcvbuf, sk->rcv.cap);
+  return buf > sk->rcv.len ? buf - sk->rcv.len : 0;
+}
+
+/* RFC 9293 3.8.6.2.2 (MUST-39): move the right edge only by at least
+ * min(RCV.BUFF/2, MSS); never shrink it (SHLD-14). */
+uint32_t sf_tcp_rcv_window(const struct sf_sock *sk) {
+  const struct sf_tcb *tcb = &sk->tcb;
+  uint32_t space = rcv_space(sk);
+  uint32_t offered =
+      SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+  uint32_t buf = min32(sk->rcvbuf, sk->rcv.cap);
+  uint32_t step = min32(buf / 2, tcb->adv_mss);
+  uint32_t wnd = space;
+  if (wnd < offered + step && wnd != 0 && offered != 0)
+    wnd = offered;
+  else if (wnd < step && offered == 0)
+    wnd = 0;
+  if (wnd < offered)
+    wnd = offered; /* SHLD-14: the edge we promised stays */
+  return wnd;
+}
+
+/* The 16-bit window field and the right edge it promises. */
+static uint16_t window_field(struct sf_sock *sk, bool syn, uint32_t *edge) {
+  struct sf_tcb *tcb = &sk->tcb;
+  uint32_t wnd = sf_tcp_rcv_window(sk);
+  uint32_t shift = 0;
+  if (syn) {
+    /* RFC 7323 2.2: the window of a SYN is never scaled */
+    wnd = min32(wnd, tcb->syn_wnd);
+  } else if (tcb->ws_ok) {
+    shift = tcb->rcv_wscale;
+  }
+  uint32_t field = wnd >> shift;
+  if (field > 65535)
+    field = 65535;
+  *edge = tcb->rcv_nxt + (field << shift);
+  return (uint16_t)field;
+}
+
+struct seg_out {
+  uint32_t seq;
+  uint8_t flags;
+  uint32_t data_off; /* offset of the payload in the send ring */
+  uint32_t len;
+  bool syn_opts;     /* SYN or SYN-ACK option layout */
+  bool no_opts;      /* RST */
+  bool keep_garbage; /* not used: keep-alives carry no data (SHLD-12) */
+};
+
+static void fill_options(sf_stack *st, struct sf_sock *sk,
+                         const struct seg_out *so, struct sf_tcp_optreq *req) {
+  struct sf_tcb *tcb = &sk->tcb;
+  memset(req, 0, sizeof(*req));
+  if (so->no_opts)
+    return;
+  bool synack = so->syn_opts && (so->flags & TH_ACK);
+  if (so->syn_opts) {
+    /* RFC 9293 3.7.1 (MUST-14, MAY-3): always send MSS in a SYN */
+    req->syn = true;
+    req->mss = true;
+    req->mss_val = tcb->adv_mss;
+    /* RFC 7323 1.3/2.2, RFC 2018 2: a SYN-ACK echoes what the SYN offered */
+    req->ws = synack ? tcb->ws_ok : tcb->ws_offered;
+    req->ws_val = tcb->rcv_wscale;
+    req->sackok = synack ? tcb->sack_ok : tcb->sack_offered;
+    req->ts = synack ? tcb->ts_ok : tcb->ts_offered;
+    req->ts_ecr = synack ? tcb->ts_recent : 0;
+  } else {
+    req->ts = tcb->ts_ok;
+    req->ts_ecr = tcb->ts_recent;
+    /* RFC 2018 4: report what we hold out of order, newest block first */
+    if (tcb->sack_ok && tcb->nooo && (so->flags & TH_ACK)) {
+      uint8_t n = 0;
+      for (uint8_t i = 0; i < tcb->nooo; i++)
+        if (tcb->ooo[i].start == tcb->last_ooo_start ||
+            (SEQ_LEQ(tcb->ooo[i].start, tcb->last_ooo_start) &&
+             SEQ_GT(tcb->ooo[i].end, tcb->last_ooo_start)))
+          req->sack[n++] = tcb->ooo[i];
+      for (uint8_t i = 0; i < tcb->nooo && n < 4; i++)
+        if (n == 0 || tcb->ooo[i].start != req->sack[0].start)
+          req->sack[n++] = tcb->ooo[i];
+      req->nsack = n;
+    }
+  }
+  req->ts_val = sf_tcp_ts_now(st, sk);
+}
+
+/* Builds one segment of the connection in the stack's transmit buffer and
+ * sends it. */
+static int send_segment(sf_stack *st, struct sf_sock *sk,
+                        const struct seg_out *so) {
+  struct sf_tcb *tcb = &sk->tcb;
+  uint8_t *th = sf_ipv4_payload(st);
+  struct sf_tcp_optreq req;
+  fill_options(st, sk, so, &req);
+  uint32_t optlen = sf_tcp_write_options(&req, st->cfg.profile.synopt_layout,
+                                         th + SF_TCP_HLEN);
+  uint32_t doff = SF_TCP_HLEN + optlen;
+  uint32_t edge = tcb->rcv_nxt;
+  uint16_t wnd = 0;
+  if (!(so->flags & TH_RST))
+    wnd = window_field(sk, so->syn_opts, &edge);
+  wr16(th, sk->lport);
+  wr16(th + 2, sk->rport);
+  wr32(th + 4, so->seq);
+  wr32(th + 8, (so->flags & TH_ACK) ? tcb->rcv_nxt : 0);
+  th[12] = (uint8_t)((doff / 4) << 4);
+  uint8_t flags = so->flags;
+  uint16_t urp = 0;
+  /* RFC 9293 3.8.5 (MUST-62): the pointer names the octet after the
+   * urgent data, as an offset from this segment's sequence number */
+  if (tcb->snd_urg && SEQ_GT(tcb->snd_up, so->seq) &&
+      tcb->snd_up - so->seq <= 65535 && !(flags & (TH_SYN | TH_RST))) {
+    flags |= TH_URG;
+    urp = (uint16_t)(tcb->snd_up - so->seq);
+  }
+  th[13] = flags;
+  wr16(th + 14, wnd);
+  wr16(th + 16, 0);
+  wr16(th + 18, urp);
+  if (so->len)
+    sf_ring_peek(&sk->snd, so->data_off, th + doff, so->len);
+  uint32_t seglen = doff + so->len;
+  /* RFC 9293 3.1 (MUST-2): checksum over pseudo header and segment */
+  uint32_t sum = sf_csum_pseudo(sk->laddr, sk->raddr, IPPROTO_TCP, seglen);
+  sum = sf_csum_partial(sum, th, seglen);
+  wr16(th + 16, sf_csum_fold(sum));
+  int rc = sf_ipv4_send(st, sk->laddr, sk->raddr, IPPROTO_TCP, sk->tos,
+                        st->cfg.profile.dont_fragment != 0, seglen);
+  if (rc < 0)
+    return rc;
+  st->stats.tcp_out++;
+  if (flags & TH_RST)
+    st->stats.tcp_rst_out++;
+  if (!(flags & TH_RST) && SEQ_GT(edge, tcb->rcv_adv))
+    tcb->rcv_adv = edge;
+  if (flags & TH_ACK) {
+    tcb->last_ack_sent = tcb->rcv_nxt;
+    tcb->ack_now = false;
+    tcb->delack_pending = false;
+    sf_tcp_timer_stop(sk, SF_T_DELACK);
+  }
+  return 0;
+}
+
+void sf_tcp_send_ack(sf_stack *st, struct sf_sock *sk) {
+  struct seg_out so = {.seq = sk->tcb.snd_nxt, .flags = TH_ACK};
+  send_segment(st, sk, &so);
+}
+
+/* RFC 9293 3.10.1 (OPEN) and 3.10.7.2: SYN, or SYN-ACK for a passive or
+ * simultaneous open; retransmissions go through here too. */
+void sf_tcp_send_syn(sf_stack *st, struct sf_sock *sk) {
+  struct sf_tcb *tcb = &sk->tcb;
+  uint8_t flags = TH_SYN;
+  if (sk->state == SF_TCP_SYN_RECEIVED)
+    flags |= TH_ACK;
+  struct seg_out so = {.seq = tcb->iss, .flags = flags, .syn_opts = true};
+  if (!tcb->syn_rexmitted && !tcb->rtt_timing) {
+    tcb->rtt_timing = true;
+    tcb->rtt_seq = tcb->iss;
+    tcb->rtt_start_us = st->now_us;
+  }
+  if (tcb->syn_rexmitted)
+    st->stats.tcp_retransmit++;
+  send_segment(st, sk, &so);
+  tcb->snd_nxt = tcb->iss + 1;
+  if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
+    tcb->snd_max = tcb->snd_nxt;
+}
+
+/* RFC 9293 3.10.4: <SEQ=SND.NXT><CTL=RST> (with ACK, as Linux sends). */
+void sf_tcp_send_rst_conn(sf_stack *st, struct sf_sock *sk) {
+  struct seg_out so = {
+      .seq = sk->tcb.snd_nxt, .flags = TH_RST | TH_ACK, .no_opts = true};
+  if (sk->state == SF_TCP_SYN_SENT)
+    return; /* the peer knows nothing of us yet */
+  send_segment(st, sk, &so);
+}
+
+/* RFC 9293 3.10.7.1: the reset answers the offending segment: with its ACK
+ * as our sequence number, or acknowledging all of it. */
+void sf_tcp_send_rst_reply(sf_stack *st, const struct sf_ip_meta *ip,
+                           const struct sf_tcp_seg *seg) {
+  if (seg->flags & TH_RST)
+    return; /* never a reset for a reset */
+  uint8_t *th = sf_ipv4_payload(st);
+  uint32_t seq = 0, ack = 0;
+  uint8_t flags = TH_RST;
+  if (seg->flags & TH_ACK) {
+    seq = seg->ack;
+  } else {
+    ack =
+        seg->seq + seg->len + !!(seg->flags & TH_SYN) + !!(seg->flags & TH_FIN);
+    flags |= TH_ACK;
+  }
+  memset(th, 0, SF_TCP_HLEN);
+  wr16(th, seg->dport);
+  wr16(th + 2, seg->sport);
+  wr32(th + 4, seq);
+  wr32(th + 8, ack);
+  th[12] = (SF_TCP_HLEN / 4) << 4;
+  th[13] = flags;
+  uint32_t sum = sf_csum_pseudo(ip->dst, ip->src, IPPROTO_TCP, SF_TCP_HLEN);
+  sum = sf_csum_partial(sum, th, SF_TCP_HLEN);
+  wr16(th + 16, sf_csum_fold(sum));
+  if (sf_ipv4_send(st, ip->dst, ip->src, IPPROTO_TCP, 0,
+                   st->cfg.profile.dont_fragment != 0, SF_TCP_HLEN) == 0) {
+    st->stats.tcp_out++;
+    st->stats.tcp_rst_out++;
+  }
+}
+
+/* Data not yet sent, counted from SND.NXT. */
+static uint32_t unsent(const struct sf_sock *sk) {
+  uint32_t off = sk->tcb.snd_nxt - sk->tcb.snd_una;
+  return sk->snd.len > off ? sk->snd.len - off : 0;
+}
+
+static bool fin_due(const struct sf_sock *sk, uint32_t off, uint32_t len) {
+  const struct sf_tcb *tcb = &sk->tcb;
+  return tcb->fin_queued && off + len == sk->snd.len;
+}
+
+/* RFC 5681 3.2 / RFC 6675: the next hole below SND.MAX that the peer's SACK
+ * blocks do not cover, starting at `from`. */
+static uint32_t skip_sacked(const struct sf_tcb *tcb, uint32_t from) {
+  bool moved = true;
+  while (moved) {
+    moved = false;
+    for (uint8_t i = 0; i < tcb->nsacked; i++) {
+      if (SEQ_LEQ(tcb->sacked[i].start, from) &&
+          SEQ_GT(tcb->sacked[i].end, from)) {
+        from = tcb->sacked[i].end;
+        moved = true;
+      }
+    }
+  }
+  return from;
+}
+
+/* Length that may go out from SND.NXT before the next SACKed byte. */
+static uint32_t before_sacked(const struct sf_tcb *tcb, uint32_t len) {
+  if (!SEQ_LT(tcb->snd_nxt, tcb->snd_max))
+    return len;
+  for (uint8_t i = 0; i < tcb->nsacked; i++) {
+    uint32_t s = tcb->sacked[i].start;
+    if (SEQ_GT(s, tcb->snd_nxt) && SEQ_LT(s, tcb->snd_nxt + len))
+      len = s - tcb->snd_nxt;
+  }
+  return len;
+}
+
+static void start_rtt(sf_stack *st, struct sf_tcb *tcb) {
+  /* RFC 6298 3 (Karn): time only segments sent for the first time */
+  if (!tcb->rtt_timing && tcb->snd_nxt == tcb->snd_max) {
+    tcb->rtt_timing = true;
+    tcb->rtt_seq = tcb->snd_nxt;
+    tcb->rtt_start_us = st->now_us;
+  }
+}
+
+/* Sends one segment of data (and/or FIN) from SND.NXT, len bytes. */
+static void send_data(sf_stack *st, struct sf_sock *sk, uint32_t len,
+                      bool fin) {
+  struct sf_tcb *tcb = &sk->tcb;
+  uint32_t off = tcb->snd_nxt - tcb->snd_una;
+  struct seg_out so = {
+      .seq = tcb->snd_nxt, .flags = TH_ACK, .data_off = off, .len = len};
+  if (fin)
+    so.flags |= TH_FIN;
+  /* RFC 9293 3.9.1.2 (MUST-61): PSH on the last segment of what is queued */
+  if (len && off + len == sk->snd.len && st->cfg.profile.psh_last_segment)
+    so.flags |= TH_PSH;
+  bool rexmit = SEQ_LT(tcb->snd_nxt, tcb->snd_max);
+  if (rexmit)
+    st->stats.tcp_retransmit++;
+  else
+    start_rtt(st, tcb);
+  if (send_segment(st, sk, &so) < 0)
+    return;
+  tcb->snd_nxt += len + (fin ? 1 : 0);
+  if (fin) {
+    tcb->fin_sent = true;
+    tcb->fin_seq = tcb->snd_nxt - 1;
+  }
+  if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
+    tcb->snd_max = tcb->snd_nxt;
+  sf_tcp_rexmt_arm(st, sk);
+}
+
+/* RFC 9293 3.8.6.2.1 (MUST-38) and 3.7.4 (SHLD-7, Nagle): a segment shorter
+ * than the MSS goes out only if it empties the queue with nothing in flight
+ * (or TCP_NODELAY), fills half the largest window the peer offered, or is a
+ * retransmission. */
+static bool small_segment_ok(const struct sf_sock *sk, uint32_t len,
+                             uint32_t avail) {
+  const struct sf_tcb *tcb = &sk->tcb;
+  if (SEQ_LT(tcb->snd_nxt, tcb->snd_max))
+    return true;
+  bool nothing_in_flight = tcb->snd_nxt == tcb->snd_una;
+  if (len == avail && (nothing_in_flight || (sk->flags & SF_SOCK_NODELAY)))
+    return true;
+  return tcb->max_snd_wnd && len >= tcb->max_snd_wnd / 2;
+}
+
+static bool may_send_data(int state) {
+  return state == SF_TCP_ESTABLISHED || state == SF_TCP_CLOSE_WAIT ||
+         state == SF_TCP_FIN_WAIT_1 || state == SF_TCP_CLOSING ||
+         state == SF_TCP_LAST_ACK;
+}
+
+void sf_tcp_output(sf_stack *st, struct sf_sock *sk) {
+  struct sf_tcb *tcb = &sk->tcb;
+  bool sent = false;
+  if (may_send_data(sk->state)) {
+    for (int guard = 0; guard < 1 << 16; guard++) {
+      uint32_t avail = unsent(sk);
+      uint32_t off = tcb->snd_nxt - tcb->snd_una;
+      uint32_t wnd = min32(tcb->snd_wnd, tcb->cwnd);
+      uint32_t fl = tcb->snd_nxt - tcb->snd_una;
+      uint32_t usable = wnd > fl ? wnd - fl : 0;
+      uint32_t len = before_sacked(tcb, min32(min32(avail, tcb->mss), usable));
+      bool fin = !tcb->fin_sent || SEQ_LEQ(tcb->snd_nxt, tcb->fin_seq)
+                     ? fin_due(sk, off, len)
+                     : false;
+      if (len == 0 && !fin)
+        break;
+      if (len < tcb->mss && !fin && !small_segment_ok(sk, len, avail))
+        break;
+      send_data(st, sk, len, fin);
+      sent = true;
+      if (SEQ_LT(tcb->snd_nxt, tcb->snd_max))
+        tcb->snd_nxt = skip_sacked(tcb, tcb->snd_nxt);
+    }
+    /* RFC 9293 3.8.6.1 (MUST-36): data waits behind a zero window: probe */
+    bool waiting = unsent(sk) > 0 || (tcb->fin_queued && !tcb->fin_sent);
+    if (waiting && tcb->snd_nxt == tcb->snd_una && !tcb->timer[SF_T_REXMT] &&
+        !tcb->timer[SF_T_PERSIST]) {
+      tcb->persist_backoff = 0;
+      uint32_t iv = sf_rto_backed_off(tcb, &st->cfg.profile);
+      if (iv < st->cfg.profile.persist_min_us)
+        iv = st->cfg.profile.persist_min_us;
+      sf_tcp_timer_set(sk, SF_T_PERSIST, st->now_us + iv);
+    }
+  }
+  if (!sent && tcb->ack_now && synchronized(sk->state))
+    sf_tcp_send_ack(st, sk);
+}
+
+/* RFC 6298 5.4: retransmit the earliest unacknowledged segment. */
+uint32_t sf_tcp_retransmit(sf_stack *st, struct sf_sock *sk) {
+  struct sf_tcb *tcb = &sk->tcb;
+  uint32_t saved_nxt = tcb->snd_nxt;
+  tcb->snd_nxt = tcb->snd_una;
+  uint32_t off = 0;
+  uint32_t len = min32(sk->snd.len, tcb->mss);
+  if (tcb->nsacked)
+    len = before_sacked(tcb, len);
+  bool fin = tcb->fin_sent && fin_due(sk, off, len);
+  if (len == 0 && !fin) {
+    tcb->snd_nxt = saved_nxt;
+    return 0;
+  }
+  send_data(st, sk, len, fin);
+  if (SEQ_GT(saved_nxt, tcb->snd_nxt) && tcb->in_recovery)
+    tcb->snd_nxt = saved_nxt; /* fast retransmit does not rewind */
+  return len;
+}
+
+/* Zero-window probe (RFC 9293 3.8.6.1) or keep-alive (3.8.4, SHLD-12). */
+void sf_tcp_send_probe(sf_stack *st, struct sf_sock *sk, bool keepalive) {
+  struct sf_tcb *tcb = &sk->tcb;
+  if (keepalive || !st->cfg.profile.zwp_data_byte || unsent(sk) == 0) {
+    struct seg_out so = {.seq = tcb->snd_una - 1, .flags = TH_ACK};
+    if (keepalive)
+      so.seq = tcb->snd_nxt - 1;
+    send_segment(st, sk, &so);
+    return;
+  }
+  /* one octet beyond the window, retransmitted until the window opens */
+  uint32_t off = tcb->snd_nxt - tcb->snd_una;
+  struct seg_out so = {
+      .seq = tcb->snd_nxt, .flags = TH_ACK, .data_off = off, .len = 1};
+  if (send_segment(st, sk, &so) == 0 && SEQ_GT(tcb->snd_nxt + 1, tcb->snd_max))
+    tcb->snd_max = tcb->snd_nxt + 1;
+}
