@@ -47,6 +47,7 @@ static void profile_linux(sf_profile *p) {
   p->fin_wait2_timeout_us = 60000000; /* sysctl tcp_fin_timeout */
   p->ts_required = 0;
   p->window_update_double = 1;
+  p->nagle_minshall = 1;
 }
 
 /* The RFCs' own values: RFC 6298 minimum RTO of one second, RFC 5681
@@ -71,6 +72,7 @@ static void profile_rfc(sf_profile *p) {
   p->fin_wait2_timeout_us = 0;
   p->ts_required = 1;
   p->window_update_double = 0;
+  p->nagle_minshall = 0;
 }
 
 int sf_profile_init(sf_profile *p, enum sf_profile_id id) {
@@ -135,6 +137,7 @@ static const struct {
     FIELD(fin_wait2_timeout_us),
     FIELD(ts_required),
     FIELD(window_update_double),
+    FIELD(nagle_minshall),
 };
 #undef FIELD
 

@@ -81,6 +81,7 @@ struct sf_tcb {
   /* RFC 9293 3.3.1 send sequence variables */
   uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, snd_up;
   uint32_t max_snd_wnd; /* RFC 5961 5.2 MAX.SND.WND */
+  uint32_t snd_sml;     /* end of the last sub-MSS segment sent (Nagle) */
   /* receive sequence variables */
   uint32_t rcv_nxt, rcv_wnd, rcv_up;
   uint32_t rcv_adv; /* right edge last advertised (RFC 9293 3.8.6) */

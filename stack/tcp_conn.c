@@ -184,6 +184,7 @@ void sf_tcp_set_iss(struct sf_sock *sk, uint32_t iss) {
   tcb->snd_nxt = iss;
   tcb->snd_max = iss;
   tcb->recover = iss; /* RFC 6582 3.2: recover starts at the ISS */
+  tcb->snd_sml = iss;
 }
 
 /* Linux offers the initial window rounded down to whole segments. */

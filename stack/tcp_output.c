@@ -311,6 +311,8 @@ static void send_data(sf_stack *st, struct sf_sock *sk, uint32_t len,
   if (send_segment(st, sk, &so) < 0)
     return;
   tcb->snd_nxt += len + (fin ? 1 : 0);
+  if (len && len < tcb->mss)
+    tcb->snd_sml = tcb->snd_nxt;
   if (fin) {
     tcb->fin_sent = true;
     tcb->fin_seq = tcb->snd_nxt - 1;
@@ -324,12 +326,14 @@ static void send_data(sf_stack *st, struct sf_sock *sk, uint32_t len,
  * than the MSS goes out only if it empties the queue with nothing in flight
  * (or TCP_NODELAY), fills half the largest window the peer offered, or is a
  * retransmission. */
-static bool small_segment_ok(const struct sf_sock *sk, uint32_t len,
-                             uint32_t avail) {
+static bool small_segment_ok(const sf_stack *st, const struct sf_sock *sk,
+                             uint32_t len, uint32_t avail) {
   const struct sf_tcb *tcb = &sk->tcb;
   if (SEQ_LT(tcb->snd_nxt, tcb->snd_max))
     return true;
   bool nothing_in_flight = tcb->snd_nxt == tcb->snd_una;
+  if (st->cfg.profile.nagle_minshall)
+    nothing_in_flight = !SEQ_GT(tcb->snd_sml, tcb->snd_una);
   if (len == avail && (nothing_in_flight || (sk->flags & SF_SOCK_NODELAY)))
     return true;
   return tcb->max_snd_wnd && len >= tcb->max_snd_wnd / 2;
@@ -357,7 +361,7 @@ void sf_tcp_output(sf_stack *st, struct sf_sock *sk) {
                      : false;
       if (len == 0 && !fin)
         break;
-      if (len < tcb->mss && !fin && !small_segment_ok(sk, len, avail))
+      if (len < tcb->mss && !fin && !small_segment_ok(st, sk, len, avail))
         break;
       send_data(st, sk, len, fin);
       sent = true;

@@ -1,6 +1,7 @@
 #include "test_util.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,4 +303,172 @@ void tu_send_tcp(struct tu *t, const struct tu_seg *s) {
   static uint8_t buf[65536];
   size_t n = tu_build_tcp(buf, s);
   tu_inject(t, buf, n);
+}
+
+const uint8_t tu_opts_mss[4] = {2, 4, 0x05, 0xb4};
+const uint8_t tu_opts_full[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+                                  0, 1, 0,    0,    0, 0, 1, 3,  3, 7};
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+static bool opts_have_ts(const uint8_t *opts, uint8_t len) {
+  for (uint8_t i = 0; i < len;) {
+    if (opts[i] == 0)
+      break;
+    if (opts[i] == 1) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= len || opts[i + 1] < 2)
+      break;
+    if (opts[i] == 8)
+      return true;
+    i += opts[i + 1];
+  }
+  return false;
+}
+
+int tu_state(struct tu *t, int fd) {
+  sf_tcp_info info;
+  ck_assert_int_eq(sf_tcp_get_info(t->st, fd, &info), 0);
+  return info.state;
+}
+
+void tu_conn_pop(struct tu *t, struct tu_conn *c, struct tu_out *o) {
+  tu_pop(t, o);
+  ck_assert_uint_eq(o->proto, 6);
+  ck_assert_uint_eq(o->sport, c->lport);
+  ck_assert_uint_eq(o->dport, c->rport);
+  ck_assert_msg(o->tcp_csum_ok, "stack sent a bad TCP checksum");
+  ck_assert_msg(o->ip_csum_ok, "stack sent a bad IP checksum");
+  if (o->has_ts)
+    c->ts_ecr = o->ts_val;
+}
+
+void tu_conn_expect(struct tu *t, struct tu_conn *c, uint8_t flags,
+                    uint32_t rel_seq, uint32_t rel_ack, uint32_t len) {
+  struct tu_out o;
+  tu_conn_pop(t, c, &o);
+  ck_assert_msg(o.flags == flags, "flags 0x%02x, expected 0x%02x", o.flags,
+                flags);
+  ck_assert_msg(o.seq - c->iss == rel_seq, "seq %u, expected %u",
+                o.seq - c->iss, rel_seq);
+  if (flags & TH_ACK)
+    ck_assert_msg(o.ack - c->irs == rel_ack, "ack %u, expected %u",
+                  o.ack - c->irs, rel_ack);
+  ck_assert_msg(o.len == len, "payload %u bytes, expected %u", o.len, len);
+}
+
+static void conn_segment(struct tu *t, struct tu_conn *c, uint8_t flags,
+                         uint32_t seq, uint32_t ack, uint32_t len) {
+  uint8_t ts[12] = {1, 1, 8, 10};
+  struct tu_seg s = {.sport = c->rport,
+                     .dport = c->lport,
+                     .seq = seq,
+                     .ack = ack,
+                     .flags = flags,
+                     .win = c->win ? c->win : 65535,
+                     .len = len};
+  if (c->ts && !(flags & TH_RST)) {
+    for (int i = 0; i < 4; i++) {
+      ts[4 + i] = (uint8_t)(c->ts_val >> (24 - 8 * i));
+      ts[8 + i] = (uint8_t)(c->ts_ecr >> (24 - 8 * i));
+    }
+    s.opts = ts;
+    s.optlen = sizeof(ts);
+  }
+  tu_send_tcp(t, &s);
+}
+
+void tu_conn_send(struct tu *t, struct tu_conn *c, uint8_t flags,
+                  uint32_t len) {
+  conn_segment(t, c, flags, c->seq, c->ack, len);
+  c->seq += len + !!(flags & TH_SYN) + !!(flags & TH_FIN);
+}
+
+void tu_conn_send_at(struct tu *t, struct tu_conn *c, uint8_t flags,
+                     int32_t dseq, int32_t dack, uint32_t len) {
+  conn_segment(t, c, flags, c->seq + (uint32_t)dseq, c->ack + (uint32_t)dack,
+               len);
+}
+
+static void listen_8080(struct tu *t, struct tu_conn *c) {
+  c->lfd = sf_socket(t->st, AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(c->lfd, 3);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons(8080),
+                          .sin_addr.s_addr = htonl(TU_LOCAL)};
+  ck_assert_int_eq(sf_bind(t->st, c->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+  ck_assert_int_eq(sf_listen(t->st, c->lfd, 16), 0);
+}
+
+void tu_open_passive(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                     uint8_t optlen) {
+  memset(c, 0, sizeof(*c));
+  listen_8080(t, c);
+  c->lport = 8080;
+  c->rport = 40000;
+  c->irs = 1000000;
+  c->seq = c->irs;
+  c->ts_val = 100;
+  struct tu_seg syn = {.sport = c->rport,
+                       .dport = c->lport,
+                       .seq = c->irs,
+                       .flags = TH_SYN,
+                       .opts = opts,
+                       .optlen = optlen};
+  tu_send_tcp(t, &syn);
+  c->seq++;
+  struct tu_out o;
+  tu_conn_pop(t, c, &o);
+  ck_assert_uint_eq(o.flags, TH_SYN | TH_ACK);
+  ck_assert_uint_eq(o.ack, c->irs + 1);
+  c->iss = o.seq;
+  c->ack = o.seq + 1;
+  c->ts = opts_have_ts(opts, optlen) && o.has_ts;
+  tu_conn_send(t, c, TH_ACK, 0);
+  c->fd = sf_accept(t->st, c->lfd, NULL, NULL);
+  ck_assert_int_ge(c->fd, 3);
+  ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
+  tu_expect_silence(t);
+}
+
+void tu_open_active(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                    uint8_t optlen) {
+  memset(c, 0, sizeof(*c));
+  c->lfd = -1;
+  c->fd = sf_socket(t->st, AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(c->fd, 3);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons(8080),
+                          .sin_addr.s_addr = htonl(TU_REMOTE)};
+  ck_assert_int_eq(sf_connect(t->st, c->fd, (struct sockaddr *)&a, sizeof(a)),
+                   -EINPROGRESS);
+  struct tu_out o;
+  tu_pop(t, &o);
+  ck_assert_uint_eq(o.flags, TH_SYN);
+  c->lport = o.sport;
+  c->rport = 8080;
+  c->iss = o.seq;
+  c->irs = 2000000;
+  c->seq = c->irs;
+  c->ack = o.seq + 1;
+  c->ts_val = 100;
+  if (o.has_ts)
+    c->ts_ecr = o.ts_val;
+  struct tu_seg synack = {.sport = c->rport,
+                          .dport = c->lport,
+                          .seq = c->irs,
+                          .ack = c->ack,
+                          .flags = TH_SYN | TH_ACK,
+                          .opts = opts,
+                          .optlen = optlen};
+  tu_send_tcp(t, &synack);
+  c->seq++;
+  c->ts = opts_have_ts(opts, optlen) && o.has_ts;
+  tu_conn_expect(t, c, TH_ACK, 1, 1, 0);
+  ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
 }

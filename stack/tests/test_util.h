@@ -63,6 +63,9 @@ struct tu {
   size_t allocs_while_counting;
 };
 
+/* Every test executable defines its suite under this name. */
+Suite *tu_suite(void);
+
 /* A stack with the given profile; cfg can be changed before tu_start(). */
 void tu_init(struct tu *t, enum sf_profile_id profile);
 void tu_start(struct tu *t);
@@ -109,6 +112,52 @@ size_t tu_build_ip(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
                    uint16_t id, uint16_t frag, const void *payload, size_t len);
 /* Builds and injects a TCP segment. */
 void tu_send_tcp(struct tu *t, const struct tu_seg *s);
+
+/* A TCP connection between the test (the peer) and the stack, with the
+ * peer's view of the sequence spaces in absolute numbers. */
+struct tu_conn {
+  int fd;          /* the stack's descriptor for the connection */
+  int lfd;         /* the listener it came from, or -1 */
+  uint16_t lport;  /* the stack's port */
+  uint16_t rport;  /* the peer's port */
+  uint32_t iss;    /* the stack's ISN */
+  uint32_t irs;    /* the peer's ISN */
+  uint32_t seq;    /* the peer's next sequence number */
+  uint32_t ack;    /* what the peer acknowledges */
+  uint16_t win;    /* window the peer advertises (raw field) */
+  bool ts;         /* timestamps negotiated: every segment carries TS */
+  uint32_t ts_val; /* the peer's clock */
+  uint32_t ts_ecr; /* last TSval seen from the stack */
+};
+
+/* SYN options of a peer: <mss 1460> and <mss 1460,sackOK,TS,nop,wscale 7>. */
+extern const uint8_t tu_opts_mss[4];
+extern const uint8_t tu_opts_full[20];
+
+/* Listens on 8080, sends the peer's SYN (options as given), checks the
+ * SYN-ACK, completes the handshake and accepts. */
+void tu_open_passive(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                     uint8_t optlen);
+/* Connects to the peer at 192.0.2.1:8080, checks the SYN, answers with a
+ * SYN-ACK (options as given) and checks the stack's ACK. */
+void tu_open_active(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                    uint8_t optlen);
+/* Sends a segment at the connection's current seq/ack (adding TS when
+ * negotiated) and advances c->seq by what it occupies. */
+void tu_conn_send(struct tu *t, struct tu_conn *c, uint8_t flags, uint32_t len);
+/* Sends a segment with seq and ack offset from the connection's current
+ * ones; c is not changed. */
+void tu_conn_send_at(struct tu *t, struct tu_conn *c, uint8_t flags,
+                     int32_t dseq, int32_t dack, uint32_t len);
+/* Pops the next packet, checks it belongs to the connection, records its
+ * TSval for the next echo. */
+void tu_conn_pop(struct tu *t, struct tu_conn *c, struct tu_out *o);
+/* Pops a segment and checks flags, seq and ack relative to the ISNs
+ * (seq - iss, ack - irs) and its payload length. */
+void tu_conn_expect(struct tu *t, struct tu_conn *c, uint8_t flags,
+                    uint32_t rel_seq, uint32_t rel_ack, uint32_t len);
+/* The connection's state in the stack. */
+int tu_state(struct tu *t, int fd);
 
 /* RFC 1071 checksum over buf (for building test packets). */
 uint16_t tu_csum(const void *buf, size_t len, uint32_t initial);

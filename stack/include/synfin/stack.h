@@ -93,6 +93,9 @@ typedef struct sf_profile {
   uint32_t fin_wait2_timeout_us; /* orphaned FIN-WAIT-2 lifetime; 0: none */
   uint32_t ts_required;          /* drop non-RST segments lacking TS once
                                     negotiated (RFC 7323 3.2) */
+  uint32_t nagle_minshall;       /* Nagle holds a small segment only while an
+                                    earlier small one is unacknowledged (Linux,
+                                    Minshall's variant); 0: while anything is */
   uint32_t window_update_double; /* after a read, announce the window only
                                     once it doubled (Linux); 0: when it grew
                                     by min(RCV.BUFF/2, MSS) (RFC 9293) */
