@@ -31,8 +31,8 @@ static void profile_linux(sf_profile *p) {
   p->wmem_default = 16384;
   p->init_rcv_wnd = 65535;
   p->time_wait_us = 60000000; /* TCP_TIMEWAIT_LEN */
-  p->keepidle_us = 7200u * 1000000u;
-  p->keepintvl_us = 75000000;
+  p->keepidle_s = 7200;       /* tcp_keepalive_time */
+  p->keepintvl_s = 75;        /* tcp_keepalive_intvl */
   p->keepcnt = 9;
   p->persist_min_us = 200000;
   p->persist_max_us = 120000000;
@@ -121,8 +121,8 @@ static const struct {
     FIELD(wmem_default),
     FIELD(init_rcv_wnd),
     FIELD(time_wait_us),
-    FIELD(keepidle_us),
-    FIELD(keepintvl_us),
+    FIELD(keepidle_s),
+    FIELD(keepintvl_s),
     FIELD(keepcnt),
     FIELD(persist_min_us),
     FIELD(persist_max_us),

@@ -65,7 +65,5 @@ void sf_ring_consume(struct sf_ring *r, uint32_t len) {
   r->head += len;
   if (r->head >= r->cap)
     r->head -= r->cap;
-  r->len -= len;
-  if (r->len == 0)
-    r->head = 0;
+  r->len -= len; /* head stays: data may be stored past len (out of order) */
 }

@@ -1,4 +1,4 @@
-#include "rng.h"
+#include "synfin/rng.h"
 
 #include <string.h>
 

@@ -623,14 +623,12 @@ static int tcp_get(const sf_stack *st, struct sf_sock *sk, int name, void *val,
     return put_int(val, len, (int)sk->user_timeout_ms);
   case TCP_KEEPIDLE:
     return put_int(val, len,
-                   sk->keepidle_s
-                       ? (int)sk->keepidle_s
-                       : (int)(st->cfg.profile.keepidle_us / 1000000));
+                   sk->keepidle_s ? (int)sk->keepidle_s
+                                  : (int)st->cfg.profile.keepidle_s);
   case TCP_KEEPINTVL:
     return put_int(val, len,
-                   sk->keepintvl_s
-                       ? (int)sk->keepintvl_s
-                       : (int)(st->cfg.profile.keepintvl_us / 1000000));
+                   sk->keepintvl_s ? (int)sk->keepintvl_s
+                                   : (int)st->cfg.profile.keepintvl_s);
   case TCP_KEEPCNT:
     return put_int(val, len,
                    sk->keepcnt ? (int)sk->keepcnt

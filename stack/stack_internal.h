@@ -9,7 +9,7 @@
 #include "synfin/stack.h"
 
 #include "ip_reassembly.h"
-#include "rng.h"
+#include "synfin/rng.h"
 #include "tcp.h"
 
 #define SF_IP_MAXPACKET 65535u

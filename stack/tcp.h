@@ -108,7 +108,8 @@ struct sf_tcb {
   uint64_t rtt_start_us;
   uint32_t backoff;        /* RTO doublings */
   uint32_t retransmits;    /* consecutive expirations without progress */
-  uint64_t first_rexmt_us; /* when the oldest unacked data was first resent */
+  uint64_t first_rexmt_us; /* when the oldest unacked data was sent (valid
+                              once retransmits > 0; TCP_USER_TIMEOUT) */
   /* zero-window probing */
   uint32_t persist_backoff;
   uint32_t persist_unanswered; /* probes since the peer last sent an ACK */

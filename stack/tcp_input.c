@@ -150,7 +150,7 @@ static void lock_in_window(struct sf_sock *sk, const struct sf_tcp_seg *seg) {
 /* RFC 9293 3.10.7.2: a SYN on a listener makes a child in SYN-RECEIVED. */
 static void listen_input(sf_stack *st, struct sf_sock *lsk,
                          const struct sf_ip_meta *ip,
-                         const struct sf_tcp_seg *seg) {
+                         const struct sf_tcp_seg *seg, const uint32_t *isn) {
   if (seg->flags & TH_RST)
     return; /* first: an incoming RST is ignored */
   if (seg->flags & TH_ACK) {
@@ -196,7 +196,7 @@ static void listen_input(sf_stack *st, struct sf_sock *lsk,
   tcb->irs = seg->seq;
   tcb->rcv_nxt = seg->seq + 1; /* data in a SYN is not taken (as Linux) */
   tcb->rcv_adv = tcb->rcv_nxt;
-  sf_tcp_set_iss(sk, sf_tcp_new_isn(st, sk));
+  sf_tcp_set_iss(sk, isn ? *isn : sf_tcp_new_isn(st, sk));
   take_syn_options(st, sk, seg);
   lock_in_window(sk, seg);
   sf_tcp_finish_syn_window(sk);
@@ -273,8 +273,8 @@ static bool acceptable(const struct sf_tcb *tcb, const struct sf_tcp_seg *seg) {
   if (len == 0)
     return SEQ_GEQ(seg->seq, tcb->rcv_nxt) &&
            SEQ_LT(seg->seq, tcb->rcv_nxt + wnd);
-  if (wnd == 0)
-    return false;
+  if (wnd == 0) /* MUST-66: a RST at RCV.NXT counts even if it has data */
+    return (seg->flags & TH_RST) && seg->seq == tcb->rcv_nxt;
   uint32_t last = seg->seq + len - 1;
   return (SEQ_GEQ(seg->seq, tcb->rcv_nxt) &&
           SEQ_LT(seg->seq, tcb->rcv_nxt + wnd)) ||
@@ -388,7 +388,6 @@ static void new_ack(sf_stack *st, struct sf_sock *sk,
     tcb->snd_nxt = tcb->snd_una;
   if (tcb->snd_urg && SEQ_GEQ(tcb->snd_una, tcb->snd_up))
     tcb->snd_urg = false;
-  tcb->backoff = 0;
   tcb->retransmits = 0;
   tcb->first_rexmt_us = 0;
   tcb->persist_backoff = 0;
@@ -488,6 +487,9 @@ static bool ack_input(sf_stack *st, struct sf_sock *sk,
     return false;
   }
   tcb->persist_unanswered = 0;
+  /* RFC 9293 3.8.4: the peer answered; keep-alive idles from now */
+  tcb->last_rcv_us = st->now_us;
+  tcb->keep_probes = 0;
   take_sack(tcb, seg);
   uint32_t old_wnd = tcb->snd_wnd;
   bool same_ack = seg->ack == tcb->snd_una;
@@ -705,7 +707,8 @@ static void urg_input(struct sf_sock *sk, const struct sf_tcp_seg *seg) {
  * listener. */
 static struct sf_sock *time_wait_reopen(sf_stack *st, struct sf_sock *sk,
                                         const struct sf_ip_meta *ip,
-                                        const struct sf_tcp_seg *seg) {
+                                        const struct sf_tcp_seg *seg,
+                                        uint32_t *isn) {
   struct sf_tcb *tcb = &sk->tcb;
   if ((seg->flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
     return NULL;
@@ -714,10 +717,18 @@ static struct sf_sock *time_wait_reopen(sf_stack *st, struct sf_sock *sk,
     newer = SEQ_GT(seg->ts_val, tcb->ts_recent);
   if (!newer)
     return NULL;
-  sf_tcp_set_state(st, sk, SF_TCP_CLOSED);
+  sk->state = SF_TCP_CLOSED; /* hidden from the lookup for a moment */
   struct sf_sock *lsk =
       sf_tcp_lookup(st, ip->dst, seg->dport, ip->src, seg->sport);
-  return lsk && lsk->state == SF_TCP_LISTEN ? lsk : NULL;
+  sk->state = SF_TCP_TIME_WAIT;
+  /* MUST-13: with no listener to take the SYN, TIME-WAIT lingers on */
+  if (!lsk || lsk->state != SF_TCP_LISTEN)
+    return NULL;
+  /* MAY-2 (1): the new ISN lies above the old sequence space (Linux:
+   * SND.NXT + 65535 + 2) */
+  *isn = tcb->snd_nxt + 65535 + 2;
+  sf_tcp_set_state(st, sk, SF_TCP_CLOSED);
+  return lsk;
 }
 
 /* Linux (tcp_rcv_state_process): data for a side the application shut is
@@ -747,12 +758,30 @@ static void synchronized_input(sf_stack *st, struct sf_sock *sk,
     sf_tcp_send_syn(st, sk);
     return;
   }
+  /* RFC 9293 3.5 figure 8 (MUST-10): in a simultaneous open the peer's
+   * SYN-ACK, one below RCV.NXT, completes the handshake; Linux
+   * (tcp_validate_incoming) accepts it and ACKs the duplicate SYN */
+  if (sk->state == SF_TCP_SYN_RECEIVED && !(sk->flags & SF_SOCK_PASSIVE) &&
+      (seg->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) == (TH_SYN | TH_ACK) &&
+      seg->len == 0 && seg->seq + 1 == tcb->rcv_nxt &&
+      seg->ack == tcb->snd_nxt && !paws_reject(st, sk, seg)) {
+    if (ack_input(st, sk, ip, seg))
+      tcb->ack_now = true;
+    return;
+  }
   if (sk->state == SF_TCP_TIME_WAIT && (seg->flags & TH_FIN) &&
       !(seg->flags & TH_RST) && seg->seq + seg_space(seg) == tcb->rcv_nxt) {
     /* RFC 9293 3.10.7.4: in TIME-WAIT only the remote FIN can come again:
      * ACK it and restart the 2 MSL timeout */
     sf_tcp_send_ack(st, sk);
     sf_tcp_timer_set(sk, SF_T_2MSL, st->now_us + st->cfg.profile.time_wait_us);
+    return;
+  }
+  /* RFC 7323 3.2: a non-RST segment without TSopt is silently dropped */
+  if (tcb->ts_ok && !seg->has_ts && !(seg->flags & TH_RST) &&
+      st->cfg.profile.ts_required) {
+    st->stats.tcp_drop_paws++;
+    sf_drop(st, "tcp: no timestamp option");
     return;
   }
   /* first: sequence number, PAWS */
@@ -811,12 +840,16 @@ void sf_tcp_input(sf_stack *st, const struct sf_ip_meta *ip, const uint8_t *p,
     return;
   struct sf_sock *sk =
       sf_tcp_lookup(st, ip->dst, seg.dport, ip->src, seg.sport);
+  uint32_t tw_isn = 0;
+  bool tw_reopen = false;
   if (sk && sk->state == SF_TCP_TIME_WAIT) {
-    struct sf_sock *lsk = time_wait_reopen(st, sk, ip, &seg);
-    if (lsk)
+    struct sf_sock *lsk = time_wait_reopen(st, sk, ip, &seg, &tw_isn);
+    if (lsk) {
       sk = lsk;
-    else if (sk->state != SF_TCP_TIME_WAIT)
+      tw_reopen = true;
+    } else if (sk->state != SF_TCP_TIME_WAIT) {
       sk = NULL;
+    }
   }
   if (!sk) {
     /* RFC 9293 3.10.7.1: CLOSED: answer anything but a RST with a RST */
@@ -827,7 +860,7 @@ void sf_tcp_input(sf_stack *st, const struct sf_ip_meta *ip, const uint8_t *p,
   }
   switch (sk->state) {
   case SF_TCP_LISTEN:
-    listen_input(st, sk, ip, &seg);
+    listen_input(st, sk, ip, &seg, tw_reopen ? &tw_isn : NULL);
     return;
   case SF_TCP_SYN_SENT:
     syn_sent_input(st, sk, ip, &seg);

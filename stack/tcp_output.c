@@ -62,6 +62,12 @@ static uint16_t window_field(struct sf_sock *sk, bool syn, uint32_t *edge) {
     shift = tcb->rcv_wscale;
   }
   uint32_t field = wnd >> shift;
+  /* SHLD-14: round up rather than let the scaling move the right edge we
+   * already promised to the left (Linux aligns up too) */
+  uint32_t offered =
+      SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+  if ((field << shift) < offered)
+    field = (offered + (1u << shift) - 1) >> shift;
   if (field > 65535)
     field = 65535;
   *edge = tcb->rcv_nxt + (field << shift);
@@ -282,6 +288,17 @@ static uint32_t before_sacked(const struct sf_tcb *tcb, uint32_t len) {
   return len;
 }
 
+/* RFC 9293 3.7.1 (MUST-16): the MSS counts every option; SACK blocks we
+ * report to the peer take room from the payload (as in Linux). */
+static uint32_t data_room(const struct sf_tcb *tcb) {
+  if (!tcb->sack_ok || tcb->nooo == 0)
+    return tcb->mss;
+  uint32_t blocks = tcb->nooo < (tcb->ts_ok ? 3u : 4u) ? tcb->nooo
+                                                      : (tcb->ts_ok ? 3u : 4u);
+  uint32_t opt = 4 + 8 * blocks;
+  return tcb->mss > opt + 8 ? tcb->mss - opt : 8;
+}
+
 static void start_rtt(sf_stack *st, struct sf_tcb *tcb) {
   /* RFC 6298 3 (Karn): time only segments sent for the first time */
   if (!tcb->rtt_timing && tcb->snd_nxt == tcb->snd_max) {
@@ -292,7 +309,7 @@ static void start_rtt(sf_stack *st, struct sf_tcb *tcb) {
 }
 
 /* Sends one segment of data (and/or FIN) from SND.NXT, len bytes. */
-static void send_data(sf_stack *st, struct sf_sock *sk, uint32_t len,
+static bool send_data(sf_stack *st, struct sf_sock *sk, uint32_t len,
                       bool fin) {
   struct sf_tcb *tcb = &sk->tcb;
   uint32_t off = tcb->snd_nxt - tcb->snd_una;
@@ -309,7 +326,7 @@ static void send_data(sf_stack *st, struct sf_sock *sk, uint32_t len,
   else
     start_rtt(st, tcb);
   if (send_segment(st, sk, &so) < 0)
-    return;
+    return false;
   tcb->snd_nxt += len + (fin ? 1 : 0);
   if (len && len < tcb->mss)
     tcb->snd_sml = tcb->snd_nxt;
@@ -320,6 +337,7 @@ static void send_data(sf_stack *st, struct sf_sock *sk, uint32_t len,
   if (SEQ_GT(tcb->snd_nxt, tcb->snd_max))
     tcb->snd_max = tcb->snd_nxt;
   sf_tcp_rexmt_arm(st, sk);
+  return true;
 }
 
 /* RFC 9293 3.8.6.2.1 (MUST-38) and 3.7.4 (SHLD-7, Nagle): a segment shorter
@@ -334,7 +352,9 @@ static bool small_segment_ok(const sf_stack *st, const struct sf_sock *sk,
   bool nothing_in_flight = tcb->snd_nxt == tcb->snd_una;
   if (st->cfg.profile.nagle_minshall)
     nothing_in_flight = !SEQ_GT(tcb->snd_sml, tcb->snd_una);
-  if (len == avail && (nothing_in_flight || (sk->flags & SF_SOCK_NODELAY)))
+  /* Linux (tcp_nagle_test): urgent data is not held back by Nagle */
+  if (len == avail &&
+      (nothing_in_flight || (sk->flags & SF_SOCK_NODELAY) || tcb->snd_urg))
     return true;
   return tcb->max_snd_wnd && len >= tcb->max_snd_wnd / 2;
 }
@@ -355,15 +375,17 @@ void sf_tcp_output(sf_stack *st, struct sf_sock *sk) {
       uint32_t wnd = min32(tcb->snd_wnd, tcb->cwnd);
       uint32_t fl = tcb->snd_nxt - tcb->snd_una;
       uint32_t usable = wnd > fl ? wnd - fl : 0;
-      uint32_t len = before_sacked(tcb, min32(min32(avail, tcb->mss), usable));
+      uint32_t room = data_room(tcb);
+      uint32_t len = before_sacked(tcb, min32(min32(avail, room), usable));
       bool fin = !tcb->fin_sent || SEQ_LEQ(tcb->snd_nxt, tcb->fin_seq)
                      ? fin_due(sk, off, len)
                      : false;
       if (len == 0 && !fin)
         break;
-      if (len < tcb->mss && !fin && !small_segment_ok(st, sk, len, avail))
+      if (len < room && !fin && !small_segment_ok(st, sk, len, avail))
         break;
-      send_data(st, sk, len, fin);
+      if (!send_data(st, sk, len, fin))
+        break;
       sent = true;
       if (SEQ_LT(tcb->snd_nxt, tcb->snd_max))
         tcb->snd_nxt = skip_sacked(tcb, tcb->snd_nxt);
@@ -389,15 +411,14 @@ uint32_t sf_tcp_retransmit(sf_stack *st, struct sf_sock *sk) {
   uint32_t saved_nxt = tcb->snd_nxt;
   tcb->snd_nxt = tcb->snd_una;
   uint32_t off = 0;
-  uint32_t len = min32(sk->snd.len, tcb->mss);
+  uint32_t len = min32(sk->snd.len, data_room(tcb));
   if (tcb->nsacked)
     len = before_sacked(tcb, len);
   bool fin = tcb->fin_sent && fin_due(sk, off, len);
-  if (len == 0 && !fin) {
+  if ((len == 0 && !fin) || !send_data(st, sk, len, fin)) {
     tcb->snd_nxt = saved_nxt;
     return 0;
   }
-  send_data(st, sk, len, fin);
   if (SEQ_GT(saved_nxt, tcb->snd_nxt) && tcb->in_recovery)
     tcb->snd_nxt = saved_nxt; /* fast retransmit does not rewind */
   return len;
@@ -406,6 +427,15 @@ uint32_t sf_tcp_retransmit(sf_stack *st, struct sf_sock *sk) {
 /* Zero-window probe (RFC 9293 3.8.6.1) or keep-alive (3.8.4, SHLD-12). */
 void sf_tcp_send_probe(sf_stack *st, struct sf_sock *sk, bool keepalive) {
   struct sf_tcb *tcb = &sk->tcb;
+  uint32_t room = tcb->snd_wnd > tcb->snd_nxt - tcb->snd_una
+                      ? tcb->snd_wnd - (tcb->snd_nxt - tcb->snd_una)
+                      : 0;
+  if (!keepalive && room && unsent(sk)) {
+    /* RFC 9293 3.8.6.2.1 override timeout (Linux tcp_write_wakeup): a
+     * window the SWS rules left unused takes what fits */
+    send_data(st, sk, min32(min32(unsent(sk), tcb->mss), room), false);
+    return;
+  }
   if (keepalive || !st->cfg.profile.zwp_data_byte || unsent(sk) == 0) {
     struct seg_out so = {.seq = tcb->snd_una - 1, .flags = TH_ACK};
     if (keepalive)

@@ -39,6 +39,7 @@ void sf_rtt_sample(struct sf_tcb *tcb, const sf_profile *p, uint32_t rtt_us) {
     tcb->srtt_us = (uint32_t)(((uint64_t)tcb->srtt_us * 7 + rtt_us) / 8);
   }
   tcb->rto_us = compute_rto(tcb, p);
+  tcb->backoff = 0; /* RFC 6298 5: only a new measurement undoes backoff */
 }
 
 /* RFC 6298 5.5: the timer backs off by doubling, up to the maximum. */

@@ -126,13 +126,14 @@ static void persist_expired(sf_stack *st, struct sf_sock *sk) {
 }
 
 static uint64_t keep_idle_us(const sf_stack *st, const struct sf_sock *sk) {
-  return sk->keepidle_s ? (uint64_t)sk->keepidle_s * 1000000
-                        : st->cfg.profile.keepidle_us;
+  uint32_t s = sk->keepidle_s ? sk->keepidle_s : st->cfg.profile.keepidle_s;
+  return (uint64_t)s * 1000000;
 }
 
 static uint64_t keep_intvl_us(const sf_stack *st, const struct sf_sock *sk) {
-  return sk->keepintvl_s ? (uint64_t)sk->keepintvl_s * 1000000
-                         : st->cfg.profile.keepintvl_us;
+  uint32_t s =
+      sk->keepintvl_s ? sk->keepintvl_s : st->cfg.profile.keepintvl_s;
+  return (uint64_t)s * 1000000;
 }
 
 /* RFC 9293 3.8.4: probe only an idle connection with nothing outstanding

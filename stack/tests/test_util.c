@@ -472,3 +472,197 @@ void tu_open_active(struct tu *t, struct tu_conn *c, const uint8_t *opts,
   tu_conn_expect(t, c, TH_ACK, 1, 1, 0);
   ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
 }
+
+sf_tcp_info tu_info(struct tu *t, int fd) {
+  sf_tcp_info info;
+  ck_assert_int_eq(sf_tcp_get_info(t->st, fd, &info), 0);
+  return info;
+}
+
+void tu_open_passive_rtt(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                         uint8_t optlen, uint64_t rtt_us) {
+  memset(c, 0, sizeof(*c));
+  listen_8080(t, c);
+  c->lport = 8080;
+  c->rport = 40000;
+  c->irs = 1000000;
+  c->seq = c->irs;
+  c->ts_val = 100;
+  struct tu_seg syn = {.sport = c->rport,
+                       .dport = c->lport,
+                       .seq = c->irs,
+                       .flags = TH_SYN,
+                       .opts = opts,
+                       .optlen = optlen};
+  tu_send_tcp(t, &syn);
+  c->seq++;
+  struct tu_out o;
+  tu_conn_pop(t, c, &o);
+  ck_assert_uint_eq(o.flags, TH_SYN | TH_ACK);
+  c->iss = o.seq;
+  c->ack = o.seq + 1;
+  c->ts = opts_have_ts(opts, optlen) && o.has_ts;
+  tu_advance(t, rtt_us);
+  tu_expect_silence(t);
+  tu_conn_send(t, c, TH_ACK, 0);
+  c->fd = sf_accept(t->st, c->lfd, NULL, NULL);
+  ck_assert_int_ge(c->fd, 3);
+  ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
+  tu_expect_silence(t);
+}
+
+void tu_conn_send_seg(struct tu *t, struct tu_conn *c, const struct tu_seg *s) {
+  uint8_t opts[44];
+  uint8_t n = 0;
+  struct tu_seg seg = *s;
+  seg.sport = c->rport;
+  seg.dport = c->lport;
+  seg.seq = c->seq + s->seq;
+  seg.ack = c->ack + s->ack;
+  if (!s->win && !s->win_zero)
+    seg.win = c->win ? c->win : 65535;
+  if (c->ts && !(s->flags & TH_RST)) {
+    opts[n++] = 1;
+    opts[n++] = 1;
+    opts[n++] = 8;
+    opts[n++] = 10;
+    for (int i = 0; i < 4; i++)
+      opts[n++] = (uint8_t)(c->ts_val >> (24 - 8 * i));
+    for (int i = 0; i < 4; i++)
+      opts[n++] = (uint8_t)(c->ts_ecr >> (24 - 8 * i));
+  }
+  ck_assert_uint_le(n + s->optlen, 40);
+  if (s->optlen)
+    memcpy(opts + n, s->opts, s->optlen);
+  n = (uint8_t)(n + s->optlen);
+  seg.opts = n ? opts : NULL;
+  seg.optlen = n;
+  tu_send_tcp(t, &seg);
+}
+
+void tu_profile_set(struct tu *t, const char *key, uint32_t value) {
+  sf_profile p = sf_stack_config(t->st)->profile;
+  char v[16];
+  snprintf(v, sizeof(v), "%u", value);
+  ck_assert_int_eq(sf_profile_set(&p, key, v), 0);
+  sf_stack_set_profile(t->st, &p);
+}
+
+void tu_conn_expect_at(struct tu *t, struct tu_conn *c, uint8_t flags,
+                       uint32_t rel_seq, uint32_t rel_ack, uint32_t len,
+                       uint64_t at_us) {
+  ck_assert_msg(t->next < t->nout, "expected a packet from the stack, none");
+  uint64_t sent = t->out[t->next].t_us;
+  tu_conn_expect(t, c, flags, rel_seq, rel_ack, len);
+  ck_assert_msg(sent == at_us, "sent at %llu us, expected %llu us",
+                (unsigned long long)sent, (unsigned long long)at_us);
+}
+
+void tu_write_n(struct tu *t, int fd, uint32_t len) {
+  static const uint8_t zeros[65536];
+  ck_assert_uint_le(len, sizeof(zeros));
+  ck_assert_int_eq(sf_write(t->st, fd, zeros, len), (ssize_t)len);
+}
+
+int tu_listen(struct tu *t, uint16_t port, int backlog) {
+  int fd = sf_socket(t->st, AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 3);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons(port),
+                          .sin_addr.s_addr = htonl(TU_LOCAL)};
+  ck_assert_int_eq(sf_bind(t->st, fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  ck_assert_int_eq(sf_listen(t->st, fd, backlog), 0);
+  return fd;
+}
+
+void tu_handshake(struct tu *t, struct tu_conn *c, int lfd, uint16_t lport,
+                  uint16_t rport, uint32_t irs, const uint8_t *opts,
+                  uint8_t optlen) {
+  memset(c, 0, sizeof(*c));
+  c->fd = -1;
+  c->lfd = lfd;
+  c->lport = lport;
+  c->rport = rport;
+  c->irs = irs;
+  c->seq = irs;
+  c->ts_val = 100;
+  struct tu_seg syn = {.sport = rport,
+                       .dport = lport,
+                       .seq = irs,
+                       .flags = TH_SYN,
+                       .opts = opts,
+                       .optlen = optlen};
+  tu_send_tcp(t, &syn);
+  c->seq++;
+  struct tu_out o;
+  tu_conn_pop(t, c, &o);
+  ck_assert_uint_eq(o.flags, TH_SYN | TH_ACK);
+  ck_assert_uint_eq(o.ack, irs + 1);
+  c->iss = o.seq;
+  c->ack = o.seq + 1;
+  c->ts = opts_have_ts(opts, optlen) && o.has_ts;
+  tu_conn_send(t, c, TH_ACK, 0);
+}
+
+void tu_open_passive_isn(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                         uint8_t optlen, uint32_t irs) {
+  int lfd = tu_listen(t, 8080, 16);
+  tu_handshake(t, c, lfd, 8080, 40000, irs, opts, optlen);
+  c->fd = sf_accept(t->st, lfd, NULL, NULL);
+  ck_assert_int_ge(c->fd, 3);
+  ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
+  tu_expect_silence(t);
+}
+
+struct conn_find {
+  uint16_t lport, rport;
+  int state;
+};
+
+static void conn_find_visit(void *ctx, int fd, const sf_tcp_info *info) {
+  struct conn_find *f = ctx;
+  (void)fd;
+  if (info->local_port != f->lport || info->remote_port != f->rport ||
+      info->state == SF_TCP_LISTEN)
+    return;
+  if (f->state < 0 || f->state == SF_TCP_CLOSED)
+    f->state = info->state;
+}
+
+int tu_conn_state(struct tu *t, const struct tu_conn *c) {
+  struct conn_find f = {.lport = c->lport, .rport = c->rport, .state = -1};
+  sf_stack_each_conn(t->st, conn_find_visit, &f);
+  return f.state;
+}
+
+uint32_t tu_drive_to(struct tu *t, struct tu_conn *c, int state) {
+  uint32_t nxt = c->ack - c->iss;
+  bool our_fin = state == SF_TCP_FIN_WAIT_1 || state == SF_TCP_FIN_WAIT_2 ||
+                 state == SF_TCP_CLOSING || state == SF_TCP_TIME_WAIT;
+  bool peer_fin = state == SF_TCP_CLOSE_WAIT || state == SF_TCP_LAST_ACK;
+  ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
+  if (our_fin) {
+    ck_assert_int_eq(sf_shutdown(t->st, c->fd, SHUT_WR), 0);
+    tu_conn_expect(t, c, TH_FIN | TH_ACK, nxt, c->seq - c->irs, 0);
+    nxt++;
+  }
+  if (state == SF_TCP_FIN_WAIT_2) {
+    c->ack++;
+    tu_conn_send(t, c, TH_ACK, 0);
+  } else if (state == SF_TCP_TIME_WAIT) {
+    c->ack++;
+    tu_conn_send(t, c, TH_FIN | TH_ACK, 0);
+    tu_conn_expect(t, c, TH_ACK, nxt, c->seq - c->irs, 0);
+  } else if (state == SF_TCP_CLOSING || peer_fin) {
+    tu_conn_send(t, c, TH_FIN | TH_ACK, 0);
+    tu_conn_expect(t, c, TH_ACK, nxt, c->seq - c->irs, 0);
+  }
+  if (state == SF_TCP_LAST_ACK) {
+    ck_assert_int_eq(sf_shutdown(t->st, c->fd, SHUT_WR), 0);
+    tu_conn_expect(t, c, TH_FIN | TH_ACK, nxt, c->seq - c->irs, 0);
+    nxt++;
+  }
+  ck_assert_int_eq(tu_state(t, c->fd), state);
+  tu_expect_silence(t);
+  return nxt;
+}

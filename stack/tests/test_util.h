@@ -164,4 +164,53 @@ uint16_t tu_csum(const void *buf, size_t len, uint32_t initial);
 /* Recomputes the IPv4 header checksum of a datagram in place. */
 void tu_fix_ip_csum(uint8_t *pkt);
 
+/* Options, timing and sending side (test_tcp_options/rtt_cc/timers/send). */
+
+/* The connection's control block; fails the test if fd has none. */
+sf_tcp_info tu_info(struct tu *t, int fd);
+/* tu_open_passive, but the peer's ACK of the SYN-ACK comes rtt_us later
+ * (so the stack takes an RTT sample of rtt_us). */
+void tu_open_passive_rtt(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                         uint8_t optlen, uint64_t rtt_us);
+/* Sends s on the connection: ports from c, s->seq and s->ack taken as
+ * offsets from c->seq and c->ack, window c->win unless s sets one (or
+ * win_zero); when timestamps are negotiated, <nop,nop,TS val c->ts_val ecr
+ * c->ts_ecr> goes before s's own options (unless s is a RST). c is not
+ * changed. */
+void tu_conn_send_seg(struct tu *t, struct tu_conn *c, const struct tu_seg *s);
+/* Sets one profile value of the running stack by name; connections opened
+ * afterwards (and timers of existing ones) use it. */
+void tu_profile_set(struct tu *t, const char *key, uint32_t value);
+/* tu_conn_expect, and checks that the segment left at virtual time at_us. */
+void tu_conn_expect_at(struct tu *t, struct tu_conn *c, uint8_t flags,
+                       uint32_t rel_seq, uint32_t rel_ack, uint32_t len,
+                       uint64_t at_us);
+/* Writes len zero bytes (at most 65536) and checks all were taken. */
+void tu_write_n(struct tu *t, int fd, uint32_t len);
+
+/* States, resets and acceptability (test_tcp_states/reset/acceptability). */
+
+/* A socket bound to TU_LOCAL:port and listening with `backlog`; returns
+ * its descriptor. */
+int tu_listen(struct tu *t, uint16_t port, int backlog);
+/* The three-way handshake from the peer's port rport (ISN irs, SYN options
+ * as given) to the listener lfd on lport; checks the SYN-ACK and sends the
+ * final ACK but does not accept (c->fd is -1, c->lfd is lfd). */
+void tu_handshake(struct tu *t, struct tu_conn *c, int lfd, uint16_t lport,
+                  uint16_t rport, uint32_t irs, const uint8_t *opts,
+                  uint8_t optlen);
+/* tu_open_passive with the peer's ISN chosen (to test sequence numbers
+ * around 2^32). */
+void tu_open_passive_isn(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                         uint8_t optlen, uint32_t irs);
+/* The state of the connection c names by its ports, whether or not it has a
+ * descriptor; -1 when no socket slot holds it any more. */
+int tu_conn_state(struct tu *t, const struct tu_conn *c);
+
+/* Moves an ESTABLISHED connection whose data is all acknowledged (the
+ * stack's SND.NXT is c->ack) to `state` with shutdown(SHUT_WR) and the peer's
+ * FIN and ACKs, checking every segment on the way; the descriptor stays
+ * open. Returns the stack's SND.NXT relative to its ISN. */
+uint32_t tu_drive_to(struct tu *t, struct tu_conn *c, int state);
+
 #endif

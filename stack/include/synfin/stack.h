@@ -74,8 +74,10 @@ typedef struct sf_profile {
   uint32_t wmem_default;     /* default SO_SNDBUF */
   uint32_t init_rcv_wnd;     /* window offered in SYN/SYN-ACK (bytes) */
   uint32_t time_wait_us;     /* TIME-WAIT length (2*MSL) */
-  uint32_t keepidle_us;      /* RFC 9293 3.8.4: at least two hours */
-  uint32_t keepintvl_us;
+  uint32_t keepidle_s;       /* RFC 9293 3.8.4: at least two hours (seconds,
+                                as Linux's tcp_keepalive_time: two hours
+                                of microseconds overflow 32 bits) */
+  uint32_t keepintvl_s;
   uint32_t keepcnt;
   uint32_t persist_min_us; /* zero-window probe interval bounds */
   uint32_t persist_max_us;

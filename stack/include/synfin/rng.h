@@ -1,6 +1,6 @@
-/* Seeded pseudo-random numbers: the stack's only source of "randomness". */
-#ifndef SF_RNG_H
-#define SF_RNG_H
+/* Seeded pseudo-random numbers: the only "randomness" synfin uses. */
+#ifndef SYNFIN_RNG_H
+#define SYNFIN_RNG_H
 
 #include <stddef.h>
 #include <stdint.h>

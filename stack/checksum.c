@@ -1,0 +1,44 @@
+/* RFC 1071 Internet checksum.
+ *
+ * sf_csum_partial() returns a sum already folded to 16 bits, so partial sums
+ * can be chained over any number of buffers without overflow. Chaining keeps
+ * the 16-bit word alignment of one contiguous buffer only if every buffer but
+ * the last has an even length: callers must split at even boundaries (the
+ * pseudo header is 12 bytes, IP and TCP headers are multiples of 4).
+ */
+#include "stack_internal.h"
+
+/* RFC 1071 2(B): carries wrap around (end-around carry), so a sum may be
+ * folded at any time without changing the result. */
+static uint32_t fold_carries(uint64_t sum) {
+  while (sum >> 16)
+    sum = (sum & 0xffffu) + (sum >> 16);
+  return (uint32_t)sum;
+}
+
+/* RFC 1071 4.1: sum of big-endian 16-bit words; an odd final byte is padded
+ * on the right with a zero byte. */
+uint32_t sf_csum_partial(uint32_t sum, const void *buf, size_t len) {
+  const uint8_t *p = buf;
+  uint64_t acc = sum;
+  size_t i = 0;
+  for (; i + 1 < len; i += 2)
+    acc += (uint32_t)p[i] << 8 | p[i + 1];
+  if (len & 1)
+    acc += (uint32_t)p[len - 1] << 8;
+  return fold_carries(acc);
+}
+
+/* RFC 1071 4.1: the checksum is the one's complement of the folded sum. */
+uint16_t sf_csum_fold(uint32_t sum) {
+  return (uint16_t)~fold_carries(sum);
+}
+
+/* RFC 9293 3.1 / RFC 768: source, destination, zero, protocol, length. The
+ * length is summed as two words so that it may exceed 16 bits. */
+uint32_t sf_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto,
+                        uint32_t len) {
+  uint64_t sum = (uint64_t)(src >> 16) + (src & 0xffffu) + (dst >> 16) +
+                 (dst & 0xffffu) + proto + (len >> 16) + (len & 0xffffu);
+  return fold_carries(sum);
+}

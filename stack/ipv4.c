@@ -1,0 +1,249 @@
+/* IPv4 input and output (RFC 791, RFC 1122 3.2.1, 3.3.2). The stack is a
+ * host with one address and no routing: it accepts what is addressed to it
+ * and sends everything straight to the output callback. */
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "stack_internal.h"
+
+#define IP_DF 0x4000u
+#define IP_MF 0x2000u
+#define IP_OFFMASK 0x1fffu
+#define IP_HLEN 20u   /* the header we send: no options */
+#define IP_DEFTTL 64u /* RFC 1700 default TTL */
+
+/* ICMP Destination Unreachable, code 2: protocol unreachable. */
+#define ICMP_UNREACH_PROTOCOL 2
+
+/* Header fields of a datagram we send. */
+struct ip_out {
+  uint32_t src, dst;
+  uint16_t id;
+  uint8_t proto, tos, ttl;
+  bool df;
+};
+
+static uint16_t get16(const uint8_t *p) {
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         p[3];
+}
+
+static void put16(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+static uint32_t local_addr(const sf_stack *st) {
+  return ntohl(st->cfg.addr.s_addr);
+}
+
+/* RFC 1122 3.2.1.3: 0/8 ("this network"), 127/8 (loopback: never from
+ * outside), 224/4 (multicast) and 240/4 (reserved, and 255.255.255.255) do
+ * not name a unique host and are never a valid source. */
+bool sf_ipv4_is_martian_src(uint32_t addr) {
+  uint32_t a = addr >> 24;
+  return a == 0 || a == 127 || a >= 224;
+}
+
+/* RFC 1122 3.2.1.3: limited broadcast and class D multicast. Without a
+ * netmask the stack cannot recognise directed broadcasts. */
+bool sf_ipv4_is_bcast_or_mcast(uint32_t addr) {
+  return addr == 0xffffffffu || (addr >> 28) == 0xeu;
+}
+
+static bool drop(sf_stack *st, uint64_t *counter, const char *why) {
+  (*counter)++;
+  sf_drop(st, why);
+  return false;
+}
+
+/* RFC 1122 3.2.1.1-3.2.1.2 and RFC 791 3.1: what must hold before any other
+ * field can be trusted. Bytes past the total length are link padding. */
+static bool header_valid(sf_stack *st, const uint8_t *pkt, size_t len) {
+  sf_stats *s = &st->stats;
+  if (len < IP_HLEN)
+    return drop(st, &s->ip_drop_short, "ip: shorter than a header");
+  if (pkt[0] >> 4 != 4)
+    return drop(st, &s->ip_drop_version, "ip: version is not 4");
+  uint32_t hlen = (pkt[0] & 15u) * 4;
+  if (hlen < IP_HLEN)
+    return drop(st, &s->ip_drop_hlen, "ip: header length below 20");
+  uint32_t total = get16(pkt + 2);
+  if (total < hlen || total > len)
+    return drop(st, &s->ip_drop_len, "ip: bad total length");
+  if (sf_csum_fold(sf_csum_partial(0, pkt, hlen)) != 0)
+    return drop(st, &s->ip_drop_csum, "ip: bad header checksum");
+  return true;
+}
+
+static void parse_meta(const uint8_t *pkt, struct sf_ip_meta *m) {
+  memset(m, 0, sizeof(*m));
+  m->hdr = pkt;
+  m->hlen = (pkt[0] & 15u) * 4;
+  m->tos = pkt[1];
+  m->total_len = get16(pkt + 2);
+  m->id = get16(pkt + 4);
+  m->ttl = pkt[8];
+  m->proto = pkt[9];
+  m->src = get32(pkt + 12);
+  m->dst = get32(pkt + 16);
+}
+
+/* RFC 1122 3.2.1.3 and 3.3.6: a host with one address takes only what is
+ * sent to it (broadcasts and multicasts included: it joins no group), and
+ * RFC 1812 5.3.7: never believes a martian source or its own address. */
+static bool addresses_acceptable(sf_stack *st, const struct sf_ip_meta *m) {
+  sf_stats *s = &st->stats;
+  if (m->dst != local_addr(st))
+    return drop(st, &s->ip_drop_not_local, "ip: not addressed to us");
+  if (sf_ipv4_is_martian_src(m->src) || m->src == local_addr(st))
+    return drop(st, &s->ip_drop_martian, "ip: martian source");
+  return true;
+}
+
+/* RFC 1122 3.2.1.8: options the host does not implement are ignored; a
+ * malformed list ends the walk there, never reading past the header. */
+static void ignore_options(sf_stack *st, const uint8_t *opt, uint32_t len) {
+  uint32_t i = 0;
+  while (i < len && opt[i] != 0) { /* 0: end of option list */
+    if (opt[i] == 1) {             /* no-operation */
+      i++;
+      continue;
+    }
+    st->stats.ip_options_ignored++;
+    if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i)
+      return;
+    i += opt[i + 1];
+  }
+}
+
+void sf_ipv4_deliver(sf_stack *st, const struct sf_ip_meta *ip,
+                     const uint8_t *payload, size_t len) {
+  switch (ip->proto) {
+  case IPPROTO_TCP:
+    sf_tcp_input(st, ip, payload, len);
+    return;
+  case IPPROTO_ICMP:
+    sf_icmp_input(st, ip, payload, len);
+    return;
+  }
+  /* RFC 1122 3.2.2.1: a transport we lack gets Protocol Unreachable. */
+  st->stats.ip_drop_proto++;
+  sf_drop(st, "ip: unknown protocol");
+  sf_icmp_send_unreach(st, ip, payload, len, ICMP_UNREACH_PROTOCOL);
+}
+
+/* RFC 791 3.2: a datagram with MF or an offset is one fragment of a larger
+ * one and waits for the others. */
+static void reassemble(sf_stack *st, const struct sf_ip_meta *m, uint16_t frag,
+                       const uint8_t *payload, size_t len) {
+  struct sf_ip_meta whole;
+  const uint8_t *data;
+  size_t n;
+  if (sf_reass_input(st, m, frag, payload, len, &whole, &data, &n) == 1)
+    sf_ipv4_deliver(st, &whole, data, n);
+}
+
+void sf_ipv4_input(sf_stack *st, const uint8_t *pkt, size_t len) {
+  st->stats.ip_in++;
+  if (!header_valid(st, pkt, len))
+    return;
+  struct sf_ip_meta m;
+  parse_meta(pkt, &m);
+  if (!addresses_acceptable(st, &m))
+    return;
+  ignore_options(st, pkt + IP_HLEN, m.hlen - IP_HLEN);
+  uint16_t frag = get16(pkt + 6);
+  const uint8_t *payload = pkt + m.hlen;
+  size_t plen = m.total_len - m.hlen;
+  if (frag & (IP_MF | IP_OFFMASK))
+    reassemble(st, &m, frag, payload, plen);
+  else
+    sf_ipv4_deliver(st, &m, payload, plen);
+}
+
+/* RFC 1122 3.2.1.7: a host never sends TTL 0; a profile value that does not
+ * fit the field falls back to the default. */
+static uint8_t out_ttl(const sf_stack *st) {
+  uint32_t ttl = st->cfg.profile.ttl;
+  return (uint8_t)(ttl == 0 || ttl > 255 ? IP_DEFTTL : ttl);
+}
+
+static void write_header(uint8_t *h, const struct ip_out *o, size_t payload_len,
+                         uint32_t frag) {
+  h[0] = 0x45;
+  h[1] = o->tos;
+  put16(h + 2, (uint32_t)(IP_HLEN + payload_len));
+  put16(h + 4, o->id);
+  put16(h + 6, frag | (o->df ? IP_DF : 0));
+  h[8] = o->ttl;
+  h[9] = o->proto;
+  put16(h + 10, 0);
+  put32(h + 12, o->src);
+  put32(h + 16, o->dst);
+  put16(h + 10, sf_csum_fold(sf_csum_partial(0, h, IP_HLEN)));
+}
+
+static void emit(sf_stack *st, const uint8_t *pkt, size_t len) {
+  if (st->cfg.output)
+    st->cfg.output(st->cfg.output_ctx, pkt, len);
+}
+
+/* RFC 791 3.2: every fragment but the last carries a multiple of 8 bytes and
+ * MF; all share the identification. Each fragment's header is written over
+ * the tail of the fragment before it, already sent, and those bytes are put
+ * back afterwards so the payload in txbuf survives. */
+static void send_fragments(sf_stack *st, const struct ip_out *o,
+                           size_t payload_len) {
+  size_t step = (st->cfg.mtu - IP_HLEN) & ~(size_t)7;
+  for (size_t off = 0; off < payload_len; off += step) {
+    size_t n = payload_len - off < step ? payload_len - off : step;
+    uint32_t frag = (uint32_t)(off / 8) | (off + n < payload_len ? IP_MF : 0);
+    uint8_t *h = st->txbuf + off;
+    uint8_t saved[IP_HLEN];
+    memcpy(saved, h, IP_HLEN);
+    write_header(h, o, n, frag);
+    emit(st, h, IP_HLEN + n);
+    if (off)
+      memcpy(h, saved, IP_HLEN);
+  }
+}
+
+/* stats.ip_out counts datagrams, not the fragments they leave as. */
+int sf_ipv4_send(sf_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
+                 uint8_t tos, bool dont_fragment, size_t payload_len) {
+  if (payload_len > SF_IP_MAXPACKET - IP_HLEN)
+    return -EMSGSIZE;
+  bool fits = IP_HLEN + payload_len <= st->cfg.mtu;
+  /* RFC 791 3.2: DF forbids fragmenting; the sender must send less. */
+  if (!fits && dont_fragment)
+    return -EMSGSIZE;
+  struct ip_out o = {
+      .src = src,
+      .dst = dst,
+      .id = st->ip_id++,
+      .proto = proto,
+      .tos = tos,
+      .ttl = out_ttl(st),
+      .df = dont_fragment,
+  };
+  st->stats.ip_out++;
+  if (!fits) {
+    send_fragments(st, &o, payload_len);
+    return 0;
+  }
+  write_header(st->txbuf, &o, payload_len, 0);
+  emit(st, st->txbuf, IP_HLEN + payload_len);
+  return 0;
+}
