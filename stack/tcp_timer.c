@@ -61,7 +61,8 @@ static uint32_t flight(const struct sf_tcb *tcb) {
  * TCP_USER_TIMEOUT when the application set one. */
 static bool rexmt_gave_up(sf_stack *st, struct sf_sock *sk, uint32_t limit) {
   struct sf_tcb *tcb = &sk->tcb;
-  if (sk->user_timeout_ms && tcb->first_rexmt_us &&
+  /* Linux: never before the first retransmission */
+  if (sk->user_timeout_ms && tcb->retransmits > 1 &&
       st->now_us - tcb->first_rexmt_us >= (uint64_t)sk->user_timeout_ms * 1000)
     return true;
   return tcb->retransmits > limit;
@@ -79,8 +80,10 @@ static void rexmt_expired(sf_stack *st, struct sf_sock *sk) {
   const sf_profile *p = &st->cfg.profile;
   st->stats.tcp_rto_expired++;
   tcb->retransmits++;
-  if (!tcb->first_rexmt_us)
-    tcb->first_rexmt_us = st->now_us;
+  /* RFC 5482: the user timeout counts from when the oldest unacknowledged
+   * data was sent, i.e. when this timer was started */
+  if (tcb->retransmits == 1)
+    tcb->first_rexmt_us = st->now_us - sf_rto_backed_off(tcb, p);
   uint32_t limit = sk->state == SF_TCP_SYN_SENT       ? p->syn_retries
                    : sk->state == SF_TCP_SYN_RECEIVED ? p->synack_retries
                                                       : p->retries2;
@@ -100,6 +103,13 @@ static void rexmt_expired(sf_stack *st, struct sf_sock *sk) {
     sf_tcp_retransmit(st, sk);
   }
   sf_tcp_rexmt_arm(st, sk);
+  if (sk->user_timeout_ms) {
+    /* Linux (tcp_clamp_rto_to_user_timeout): expire when the user timeout
+     * ends rather than a whole backed-off RTO later */
+    uint64_t end = tcb->first_rexmt_us + (uint64_t)sk->user_timeout_ms * 1000;
+    if (tcb->timer[SF_T_REXMT] > end)
+      sf_tcp_timer_set(sk, SF_T_REXMT, end > st->now_us ? end : st->now_us + 1);
+  }
 }
 
 /* RFC 9293 3.8.6.1 (SHLD-29/30): probe a zero window, backing off
@@ -107,12 +117,15 @@ static void rexmt_expired(sf_stack *st, struct sf_sock *sk) {
 static void persist_expired(sf_stack *st, struct sf_sock *sk) {
   struct sf_tcb *tcb = &sk->tcb;
   const sf_profile *p = &st->cfg.profile;
-  if (tcb->persist_unanswered > p->retries2) {
+  /* Linux (tcp_probe_timer): retries2 probes, then give up */
+  if (tcb->persist_unanswered >= p->retries2) {
     give_up(st, sk);
     return;
   }
   st->stats.tcp_persist_probe++;
   sf_tcp_send_probe(st, sk, false);
+  if (tcb->snd_nxt != tcb->snd_una)
+    return; /* data went out: the retransmission timer takes over */
   tcb->persist_unanswered++;
   tcb->persist_backoff++;
   uint64_t iv = (uint64_t)sf_rto_backed_off(tcb, p);
@@ -152,6 +165,7 @@ static void keep_expired(sf_stack *st, struct sf_sock *sk) {
     return;
   }
   if (tcb->keep_probes >= cnt) {
+    sf_tcp_send_rst_conn(st, sk); /* Linux (tcp_keepalive_timer) */
     give_up(st, sk);
     return;
   }
