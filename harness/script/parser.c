@@ -567,6 +567,53 @@ static int finish(sf_parser *p) {
   return 0;
 }
 
+/* Whole-line // comments: the tags of a spec live there. */
+static int collect_comments(sf_parser *p, const char *buf, size_t len) {
+  size_t count = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    size_t n = 0;
+    uint32_t line = 1;
+    for (size_t i = 0; i < len;) {
+      size_t j = i;
+      while (j < len && (buf[j] == ' ' || buf[j] == '\t'))
+        j++;
+      size_t eol = j;
+      while (eol < len && buf[eol] != '\n')
+        eol++;
+      if (j + 1 < eol && buf[j] == '/' && buf[j + 1] == '/') {
+        if (pass == 1) {
+          size_t a = j + 2, b = eol;
+          while (a < b && (buf[a] == ' ' || buf[a] == '\t' || buf[a] == '/'))
+            a++;
+          while (b > a && (buf[b - 1] == ' ' || buf[b - 1] == '\t' ||
+                           buf[b - 1] == '\r'))
+            b--;
+          sf_script_comment *c = &p->script->comments[n];
+          c->pos.line = line;
+          c->pos.column = (uint32_t)(j - i + 1);
+          c->text = sf_p_strndup(p, buf + a, b - a);
+          if (c->text == NULL)
+            return sf_p_nomem(p);
+        }
+        n++;
+      }
+      line++;
+      i = eol + 1;
+    }
+    if (pass == 0) {
+      count = n;
+      if (count == 0)
+        return 0;
+      p->script->comments =
+          sf_p_alloc(p, count * sizeof(*p->script->comments));
+      if (p->script->comments == NULL)
+        return sf_p_nomem(p);
+      p->script->n_comments = count;
+    }
+  }
+  return 0;
+}
+
 int sf_script_parse(const char *buf, size_t len, const char *name,
                     sf_script **out, sf_script_error *err) {
   sf_parser p;
@@ -607,6 +654,8 @@ int sf_script_parse(const char *buf, size_t len, const char *name,
     rc = parse_script(&p);
   if (rc == 0)
     rc = finish(&p);
+  if (rc == 0)
+    rc = collect_comments(&p, buf, len);
   free(p.stack);
   free(p.bytes);
   free(p.events);

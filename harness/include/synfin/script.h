@@ -408,6 +408,13 @@ typedef struct sf_script_event {
 
 typedef struct sf_script_arena sf_script_arena;
 
+/* A comment on a line of its own: `// requirement: MUST-7` gives text
+ * "requirement: MUST-7". Specs carry their tags this way. */
+typedef struct sf_script_comment {
+  sf_script_pos pos;
+  const char *text; /* after the slashes, blanks trimmed */
+} sf_script_comment;
+
 typedef struct sf_script {
   const char *name; /* as given to the parser */
   sf_script_option *options;
@@ -418,6 +425,8 @@ typedef struct sf_script {
   size_t n_events;
   const char *cleanup_command; /* untimed `...` after the events, or NULL */
   sf_script_pos cleanup_pos;
+  sf_script_comment *comments; /* whole-line // comments, in order */
+  size_t n_comments;
   sf_script_arena *arena; /* private: owns the AST's memory */
 } sf_script;
 

@@ -1,0 +1,8 @@
+/* Subcommands of the synfin command. Each returns the process exit code. */
+#ifndef SF_CLI_H
+#define SF_CLI_H
+
+int sf_cmd_run(int argc, char **argv);
+int sf_cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,39 @@
+/* synfin: a TCP/IP conformance and fuzzing harness. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+  const char *name;
+  int (*fn)(int, char **);
+  const char *help;
+} commands[] = {
+    {"run", sf_cmd_run, "run conformance scripts against the stack"},
+    {"demo", sf_cmd_demo, "show a connection between two stacks"},
+};
+
+static void usage(FILE *f) {
+  fputs("usage: synfin COMMAND [options]\n\ncommands:\n", f);
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+  fputs("\n`synfin COMMAND --help` describes a command.\n", f);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "synfin: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,586 @@
+/* `synfin run PATH...`: runs scripts, each in a child process (a crash or
+ * hang is that script's failure, not the run's), N at a time, and reports
+ * in the order given. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "synfin/report.h"
+#include "synfin/run.h"
+
+#define MAX_JOBS 256
+
+struct job {
+  pid_t pid;
+  int fd;
+  char *buf;
+  size_t len, cap;
+  uint64_t start_us;
+};
+
+struct item {
+  char *path;
+  sf_run_result res;
+  char *trace; /* -v text */
+  bool done;
+};
+
+struct run_args {
+  sf_run_options ro;
+  bool verbose, tap, color, progress;
+  const char *junit, *pcap_dir;
+  int jobs;
+  unsigned timeout_s;
+};
+
+static uint64_t wall_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- collecting scripts ---- */
+
+struct list {
+  char **v;
+  size_t n, cap;
+};
+
+static int push(struct list *l, const char *s) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 64;
+    char **v = realloc(l->v, cap * sizeof(*v));
+    if (!v)
+      return -ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  l->v[l->n] = strdup(s);
+  return l->v[l->n++] ? 0 : -ENOMEM;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_script(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && strcmp(name + n - 4, ".pkt") == 0;
+}
+
+/* Every .pkt file under dir, sorted, so runs are reproducible. */
+static int walk(const char *dir, struct list *out, int depth) {
+  if (depth > 32)
+    return -ELOOP;
+  DIR *d = opendir(dir);
+  if (!d)
+    return -errno;
+  struct list names = {0};
+  struct dirent *e;
+  int rc = 0;
+  while ((e = readdir(d)) && rc == 0)
+    if (e->d_name[0] != '.')
+      rc = push(&names, e->d_name);
+  closedir(d);
+  if (names.n)
+    qsort(names.v, names.n, sizeof(char *), cmp_str);
+  for (size_t i = 0; i < names.n && rc == 0; i++) {
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof(path), "%s/%s", dir, names.v[i]);
+    struct stat st;
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+      rc = -ENAMETOOLONG;
+      break;
+    }
+    if (stat(path, &st) != 0)
+      continue;
+    if (S_ISDIR(st.st_mode))
+      rc = walk(path, out, depth + 1);
+    else if (is_script(names.v[i]))
+      rc = push(out, path);
+  }
+  for (size_t i = 0; i < names.n; i++)
+    free(names.v[i]);
+  free(names.v);
+  return rc;
+}
+
+static int collect(int argc, char **argv, struct list *out) {
+  for (int i = 0; i < argc; i++) {
+    struct stat st;
+    if (stat(argv[i], &st) != 0) {
+      fprintf(stderr, "synfin run: %s: %s\n", argv[i], strerror(errno));
+      return -errno;
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", argv[i]);
+    for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+      dir[n - 1] = '\0';
+    int rc = S_ISDIR(st.st_mode) ? walk(dir, out, 0) : push(out, argv[i]);
+    if (rc < 0) {
+      fprintf(stderr, "synfin run: %s: %s\n", argv[i], strerror(-rc));
+      return rc;
+    }
+  }
+  return 0;
+}
+
+/* ---- child: run one script, send the result up a pipe ---- */
+
+static void put_str(FILE *f, const char *s) {
+  uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
+  fwrite(&n, sizeof(n), 1, f);
+  if (s)
+    fwrite(s, 1, n, f);
+}
+
+static void pcap_name(const char *dir, const char *script, char *out,
+                      size_t cap) {
+  char flat[NAME_MAX - 5];
+  size_t n = 0;
+  for (const char *p = script; *p && n + 1 < sizeof(flat); p++) {
+    if (p[0] == '.' && p[1] == '/')
+      continue;
+    flat[n++] = (*p == '/' || *p == '.') ? '_' : *p;
+  }
+  flat[n] = '\0';
+  int w = snprintf(out, cap, "%s/%s.pcap", dir, flat);
+  if (w < 0 || (size_t)w >= cap)
+    snprintf(out, cap, "%s/too-long.pcap", dir);
+}
+
+static void child(const struct run_args *a, const char *path, int fd) {
+  alarm(a->timeout_s);
+  sf_run_options ro = a->ro;
+  char *trace = NULL;
+  size_t trace_len = 0;
+  if (a->verbose)
+    ro.trace = open_memstream(&trace, &trace_len);
+  char pcap[PATH_MAX];
+  if (a->pcap_dir) {
+    pcap_name(a->pcap_dir, path, pcap, sizeof(pcap));
+    ro.pcap_path = pcap;
+  }
+  sf_run_result res;
+  sf_run_file(path, &ro, &res);
+  if (ro.trace)
+    fclose(ro.trace);
+  FILE *f = fdopen(fd, "wb");
+  if (!f)
+    _exit(3);
+  int32_t status = res.r.status;
+  fwrite(&status, sizeof(status), 1, f);
+  fwrite(&res.r.virtual_us, sizeof(uint64_t), 1, f);
+  fwrite(&res.trace_hash, sizeof(uint64_t), 1, f);
+  fwrite(&res.packets, sizeof(uint64_t), 1, f);
+  put_str(f, res.r.reason);
+  put_str(f, res.r.location);
+  put_str(f, res.r.details);
+  put_str(f, res.r.requirements);
+  put_str(f, res.r.pcap_path);
+  put_str(f, trace);
+  fclose(f);
+  _exit(0);
+}
+
+/* ---- parent: decode what a child sent ---- */
+
+static bool get(const char **p, const char *end, void *out, size_t n) {
+  if ((size_t)(end - *p) < n)
+    return false;
+  memcpy(out, *p, n);
+  *p += n;
+  return true;
+}
+
+static bool get_str(const char **p, const char *end, const char **out) {
+  uint32_t n;
+  if (!get(p, end, &n, sizeof(n)))
+    return false;
+  if (n == UINT32_MAX) {
+    *out = NULL;
+    return true;
+  }
+  if ((size_t)(end - *p) < n)
+    return false;
+  *out = strndup(*p, n);
+  *p += n;
+  return *out != NULL;
+}
+
+static void decode(struct job *j, int wstatus, struct item *it) {
+  const char *p = j->buf, *end = j->buf + j->len;
+  sf_script_result *r = &it->res.r;
+  int32_t status;
+  const char *trace = NULL;
+  bool ok = get(&p, end, &status, sizeof(status)) &&
+            get(&p, end, &r->virtual_us, sizeof(uint64_t)) &&
+            get(&p, end, &it->res.trace_hash, sizeof(uint64_t)) &&
+            get(&p, end, &it->res.packets, sizeof(uint64_t)) &&
+            get_str(&p, end, &r->reason) && get_str(&p, end, &r->location) &&
+            get_str(&p, end, &r->details) &&
+            get_str(&p, end, &r->requirements) &&
+            get_str(&p, end, &r->pcap_path) && get_str(&p, end, &trace);
+  it->trace = (char *)trace;
+  if (ok) {
+    r->status = status;
+  } else {
+    char why[160];
+    if (WIFSIGNALED(wstatus))
+      snprintf(why, sizeof(why), "crashed: signal %d (%s)%s",
+               WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)),
+               WTERMSIG(wstatus) == SIGALRM ? ": timed out" : "");
+    else
+      snprintf(why, sizeof(why), "runner exited with status %d",
+               WEXITSTATUS(wstatus));
+    r->status = SF_RESULT_ERROR;
+    free((char *)r->reason);
+    r->reason = strdup(why);
+  }
+  if (!r->requirements)
+    r->requirements = strdup("");
+  r->real_us = wall_us() - j->start_us;
+  it->done = true;
+}
+
+/* ---- reporting ---- */
+
+static const char *colour(const struct run_args *a, sf_result_status s) {
+  if (!a->color)
+    return "";
+  return s == SF_RESULT_PASS   ? "\033[32m"
+         : s == SF_RESULT_SKIP ? "\033[33m"
+                               : "\033[31m";
+}
+
+static void print_item(const struct run_args *a, const struct item *it) {
+  const sf_script_result *r = &it->res.r;
+  const char *reset = a->color ? "\033[0m" : "";
+  static const char *const word[] = {"ok", "FAIL", "SKIP", "ERROR"};
+  if (it->trace && *it->trace)
+    fputs(it->trace, stdout);
+  if (r->status == SF_RESULT_PASS) {
+    if (a->verbose)
+      printf("%sok%s   %s\n", colour(a, r->status), reset, r->path);
+    return;
+  }
+  printf("%s%-5s%s %s%s%s\n", colour(a, r->status), word[r->status], reset,
+         r->location ? r->location : r->path, r->reason ? ": " : "",
+         r->reason ? r->reason : "");
+  if (r->details)
+    fputs(r->details, stdout);
+  if (r->pcap_path && r->status == SF_RESULT_FAIL)
+    printf("  pcap: %s\n", r->pcap_path);
+}
+
+static int write_junit(const char *path, const sf_script_result *r,
+                       size_t n) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    fprintf(stderr, "synfin run: --junit %s: %s\n", path, strerror(errno));
+    return -errno;
+  }
+  int rc = sf_report_junit(f, r, n);
+  if (fclose(f) != 0 && rc == 0)
+    rc = -errno;
+  if (rc < 0)
+    fprintf(stderr, "synfin run: --junit %s: %s\n", path, strerror(-rc));
+  return rc;
+}
+
+/* ---- the scheduler ---- */
+
+static int start_job(const struct run_args *a, struct job *j,
+                     const char *path) {
+  int p[2];
+  if (pipe(p) != 0)
+    return -errno;
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]);
+    close(p[1]);
+    return -errno;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    child(a, path, p[1]);
+  }
+  close(p[1]);
+  *j = (struct job){.pid = pid, .fd = p[0], .start_us = wall_us()};
+  return 0;
+}
+
+static bool read_job(struct job *j) {
+  if (j->len == j->cap) {
+    size_t cap = j->cap ? j->cap * 2 : 4096;
+    char *b = realloc(j->buf, cap);
+    if (!b)
+      return false;
+    j->buf = b;
+    j->cap = cap;
+  }
+  ssize_t n = read(j->fd, j->buf + j->len, j->cap - j->len);
+  if (n > 0) {
+    j->len += (size_t)n;
+    return true;
+  }
+  return n < 0 && errno == EINTR;
+}
+
+static void progress(const struct run_args *a, size_t done, size_t total) {
+  if (a->progress)
+    fprintf(stderr, "\r[%zu/%zu] running scripts...", done, total);
+}
+
+static void run_all(const struct run_args *a, struct item *items, size_t n) {
+  struct job jobs[MAX_JOBS];
+  size_t slot_item[MAX_JOBS];
+  struct pollfd pfd[MAX_JOBS];
+  size_t next = 0, printed = 0, done = 0, active = 0;
+  while (printed < n) {
+    while (active < (size_t)a->jobs && next < n) {
+      if (start_job(a, &jobs[active], items[next].path) < 0) {
+        items[next].res.r.status = SF_RESULT_ERROR;
+        items[next].res.r.reason = strdup("cannot start a runner process");
+        items[next].res.r.requirements = strdup("");
+        items[next].done = true;
+        next++;
+        continue;
+      }
+      slot_item[active++] = next++;
+    }
+    for (size_t i = 0; i < active; i++)
+      pfd[i] = (struct pollfd){.fd = jobs[i].fd, .events = POLLIN};
+    if (active > 0 && active <= MAX_JOBS &&
+        poll(pfd, (nfds_t)active, -1) < 0 && errno != EINTR)
+      break;
+    for (size_t i = 0; i < active; i++) {
+      if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) ||
+          read_job(&jobs[i]))
+        continue;
+      close(jobs[i].fd);
+      int ws = 0;
+      waitpid(jobs[i].pid, &ws, 0);
+      decode(&jobs[i], ws, &items[slot_item[i]]);
+      free(jobs[i].buf);
+      done++;
+      progress(a, done, n);
+      jobs[i] = jobs[active - 1];
+      slot_item[i] = slot_item[active - 1];
+      pfd[i] = pfd[active - 1];
+      active--;
+      i--; /* the slot now holds another job: look at it again */
+    }
+    while (printed < n && items[printed].done) {
+      if (a->progress)
+        fputs("\r\033[K", stderr);
+      print_item(a, &items[printed++]);
+    }
+  }
+}
+
+static void usage(FILE *f) {
+  fputs("usage: synfin run [options] PATH...\n"
+        "Runs packetdrill-syntax scripts (files, or directories searched for\n"
+        "*.pkt) against the built-in stack in virtual time.\n"
+        "  -v, --verbose        print the trace of every script\n"
+        "  -j, --jobs N         run N scripts at once (default 1)\n"
+        "      --junit FILE     write a JUnit XML report\n"
+        "      --tap            print TAP version 13 instead of the summary\n"
+        "      --pcap DIR       write one pcap per script into DIR\n"
+        "      --strict         packets after the last event fail a script\n"
+        "      --profile NAME   linux (default) or rfc, before --profile in\n"
+        "                       the script\n"
+        "      --seed N         seed of the stack (ISNs, ports, IP IDs)\n"
+        "      --timeout S      real seconds a script may take (default 60)\n"
+        "      --color/--no-color\n",
+        f);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out) {
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(s, &end, 10);
+  if (!*s || *end || errno || v > max || s[0] == '-')
+    return false;
+  *out = v;
+  return true;
+}
+
+static int parse_args(int argc, char **argv, struct run_args *a) {
+  static const struct option longs[] = {
+      {"verbose", no_argument, 0, 'v'},  {"jobs", required_argument, 0, 'j'},
+      {"junit", required_argument, 0, 'J'}, {"tap", no_argument, 0, 'T'},
+      {"pcap", required_argument, 0, 'P'},  {"strict", no_argument, 0, 'S'},
+      {"profile", required_argument, 0, 'p'},
+      {"seed", required_argument, 0, 's'},
+      {"timeout", required_argument, 0, 't'},
+      {"color", no_argument, 0, 'C'},    {"no-color", no_argument, 0, 'N'},
+      {"help", no_argument, 0, 'h'},     {0, 0, 0, 0}};
+  unsigned long v;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "vj:h", longs, NULL)) != -1) {
+    switch (c) {
+    case 'v':
+      a->verbose = true;
+      break;
+    case 'j':
+      if (!parse_uint(optarg, MAX_JOBS, &v) || v == 0) {
+        fprintf(stderr, "synfin run: -j %s: expected 1 to %d\n", optarg,
+                MAX_JOBS);
+        return -1;
+      }
+      a->jobs = (int)v;
+      break;
+    case 'J':
+      a->junit = optarg;
+      break;
+    case 'T':
+      a->tap = true;
+      break;
+    case 'P':
+      a->pcap_dir = optarg;
+      break;
+    case 'S':
+      a->ro.strict = true;
+      break;
+    case 'p': {
+      sf_profile p;
+      if (sf_profile_by_name(&p, optarg) < 0) {
+        fprintf(stderr, "synfin run: --profile %s: expected linux or rfc\n",
+                optarg);
+        return -1;
+      }
+      a->ro.profile = strcmp(optarg, "rfc") == 0 ? SF_PROFILE_RFC
+                                                 : SF_PROFILE_LINUX;
+      break;
+    }
+    case 's':
+      if (!parse_uint(optarg, ULONG_MAX, &v)) {
+        fprintf(stderr, "synfin run: --seed %s: expected a number\n", optarg);
+        return -1;
+      }
+      a->ro.seed = v;
+      break;
+    case 't':
+      if (!parse_uint(optarg, 86400, &v) || v == 0) {
+        fprintf(stderr, "synfin run: --timeout %s: expected 1 to 86400\n",
+                optarg);
+        return -1;
+      }
+      a->timeout_s = (unsigned)v;
+      break;
+    case 'C':
+      a->color = true;
+      break;
+    case 'N':
+      a->color = false;
+      break;
+    case 'h':
+      usage(stdout);
+      exit(0);
+    default:
+      usage(stderr);
+      return -1;
+    }
+  }
+  if (optind >= argc) {
+    fputs("synfin run: no script or directory given\n", stderr);
+    usage(stderr);
+    return -1;
+  }
+  return optind;
+}
+
+static int make_dir(const char *dir) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s", dir);
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+      return -errno;
+    *p = '/';
+  }
+  if (mkdir(path, 0777) != 0 && errno != EEXIST)
+    return -errno;
+  return 0;
+}
+
+int sf_cmd_run(int argc, char **argv) {
+  struct run_args a = {.jobs = 1, .timeout_s = 60};
+  sf_run_options_default(&a.ro);
+  a.color = isatty(STDOUT_FILENO);
+  a.progress = isatty(STDERR_FILENO);
+  int first = parse_args(argc, argv, &a);
+  if (first < 0)
+    return 2;
+  if (a.tap)
+    a.progress = a.color = false;
+  if (a.pcap_dir && make_dir(a.pcap_dir) < 0) {
+    fprintf(stderr, "synfin run: --pcap %s: %s\n", a.pcap_dir,
+            strerror(errno));
+    return 2;
+  }
+  struct list paths = {0};
+  if (collect(argc - first, argv + first, &paths) < 0)
+    return 2;
+  if (paths.n == 0) {
+    fputs("synfin run: no .pkt scripts found\n", stderr);
+    return 2;
+  }
+  struct item *items = calloc(paths.n, sizeof(*items));
+  if (!items)
+    return 2;
+  for (size_t i = 0; i < paths.n; i++) {
+    items[i].path = paths.v[i];
+    items[i].res.r.path = strdup(paths.v[i]);
+  }
+  struct run_args quiet = a;
+  if (a.tap)
+    quiet.verbose = false;
+  run_all(a.tap ? &quiet : &a, items, paths.n);
+  sf_script_result *rs = calloc(paths.n, sizeof(*rs));
+  size_t counts[4] = {0};
+  for (size_t i = 0; i < paths.n; i++) {
+    rs[i] = items[i].res.r;
+    counts[rs[i].status]++;
+  }
+  int rc = 0;
+  if (a.tap)
+    sf_report_tap(stdout, rs, paths.n);
+  else
+    printf("%zu passed, %zu failed, %zu skipped%s\n", counts[SF_RESULT_PASS],
+           counts[SF_RESULT_FAIL] + counts[SF_RESULT_ERROR],
+           counts[SF_RESULT_SKIP], counts[SF_RESULT_ERROR] ? " (errors "
+                                                             "included)"
+                                                           : "");
+  if (a.junit && write_junit(a.junit, rs, paths.n) < 0)
+    rc = 2;
+  bool bad = counts[SF_RESULT_FAIL] || counts[SF_RESULT_ERROR] ||
+             counts[SF_RESULT_PASS] == 0;
+  for (size_t i = 0; i < paths.n; i++) {
+    sf_run_result_free(&items[i].res);
+    free(items[i].trace);
+    free(paths.v[i]);
+  }
+  free(rs);
+  free(items);
+  free(paths.v);
+  return rc ? rc : bad ? 1 : 0;
+}

@@ -1,0 +1,44 @@
+/* The script runner: runs one conformance script against a system under
+ * test and reports what happened. */
+#ifndef SYNFIN_RUN_H
+#define SYNFIN_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "synfin/report.h"
+#include "synfin/stack.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sf_run_options {
+  enum sf_profile_id profile; /* before the script's --profile */
+  bool strict;       /* unexpected packets after the last event fail too */
+  FILE *trace;       /* -v: the trace as text, or NULL */
+  const char *pcap_path; /* write the traffic here, or NULL */
+  uint64_t seed;     /* the stack's seed */
+} sf_run_options;
+
+void sf_run_options_default(sf_run_options *o);
+
+/* A result whose strings the runner allocated. */
+typedef struct sf_run_result {
+  sf_script_result r;
+  uint64_t trace_hash; /* every packet both ways, with times */
+  uint64_t packets;
+} sf_run_result;
+
+/* Runs the script at path against a fresh built-in stack. Always fills
+ * *res (status ERROR when the script cannot be read or parsed). */
+void sf_run_file(const char *path, const sf_run_options *o,
+                 sf_run_result *res);
+void sf_run_result_free(sf_run_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
