@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "run_items.h"
 #include "synfin/report.h"
 #include "synfin/run.h"
 
@@ -29,19 +30,15 @@ struct job {
   uint64_t start_us;
 };
 
-struct item {
-  char *path;
-  sf_run_result res;
-  char *trace; /* -v text */
-  bool done;
-};
-
 struct run_args {
   sf_run_options ro;
   bool verbose, tap, color, progress;
   const char *junit, *pcap_dir;
+  const char *status_check, *status_update; /* linux status document */
   int jobs;
   unsigned timeout_s;
+  int nsut;
+  enum sf_sut_kind suts[SF_MAX_SUTS]; /* --sut both: stack, then linux */
 };
 
 static uint64_t wall_us(void) {
@@ -145,8 +142,8 @@ static void put_str(FILE *f, const char *s) {
     fwrite(s, 1, n, f);
 }
 
-static void pcap_name(const char *dir, const char *script, char *out,
-                      size_t cap) {
+static void pcap_name(const char *dir, const char *script, const char *sut,
+                      char *out, size_t cap) {
   char flat[NAME_MAX - 5];
   size_t n = 0;
   for (const char *p = script; *p && n + 1 < sizeof(flat); p++) {
@@ -155,41 +152,55 @@ static void pcap_name(const char *dir, const char *script, char *out,
     flat[n++] = (*p == '/' || *p == '.') ? '_' : *p;
   }
   flat[n] = '\0';
-  int w = snprintf(out, cap, "%s/%s.pcap", dir, flat);
+  int w = snprintf(out, cap, "%s/%s%s%s.pcap", dir, flat, sut ? "." : "",
+                   sut ? sut : "");
   if (w < 0 || (size_t)w >= cap)
     snprintf(out, cap, "%s/too-long.pcap", dir);
 }
 
+static void send_result(FILE *f, const sf_run_result *res, const char *trace) {
+  int32_t status = res->r.status;
+  fwrite(&status, sizeof(status), 1, f);
+  fwrite(&res->r.virtual_us, sizeof(uint64_t), 1, f);
+  fwrite(&res->trace_hash, sizeof(uint64_t), 1, f);
+  fwrite(&res->packets, sizeof(uint64_t), 1, f);
+  put_str(f, res->r.reason);
+  put_str(f, res->r.location);
+  put_str(f, res->r.details);
+  put_str(f, res->r.requirements);
+  put_str(f, res->r.pcap_path);
+  put_str(f, trace);
+}
+
+/* Runs the script against each SUT in turn (the stack first: the live
+ * kernel's back end moves this process into a namespace of its own). */
 static void child(const struct run_args *a, const char *path, int fd) {
   alarm(a->timeout_s);
-  sf_run_options ro = a->ro;
-  char *trace = NULL;
-  size_t trace_len = 0;
-  if (a->verbose)
-    ro.trace = open_memstream(&trace, &trace_len);
-  char pcap[PATH_MAX];
-  if (a->pcap_dir) {
-    pcap_name(a->pcap_dir, path, pcap, sizeof(pcap));
-    ro.pcap_path = pcap;
-  }
-  sf_run_result res;
-  sf_run_file(path, &ro, &res);
-  if (ro.trace)
-    fclose(ro.trace);
   FILE *f = fdopen(fd, "wb");
   if (!f)
     _exit(3);
-  int32_t status = res.r.status;
-  fwrite(&status, sizeof(status), 1, f);
-  fwrite(&res.r.virtual_us, sizeof(uint64_t), 1, f);
-  fwrite(&res.trace_hash, sizeof(uint64_t), 1, f);
-  fwrite(&res.packets, sizeof(uint64_t), 1, f);
-  put_str(f, res.r.reason);
-  put_str(f, res.r.location);
-  put_str(f, res.r.details);
-  put_str(f, res.r.requirements);
-  put_str(f, res.r.pcap_path);
-  put_str(f, trace);
+  for (int k = 0; k < a->nsut; k++) {
+    sf_run_options ro = a->ro;
+    ro.sut = a->suts[k];
+    char *trace = NULL;
+    size_t trace_len = 0;
+    if (a->verbose)
+      ro.trace = open_memstream(&trace, &trace_len);
+    char pcap[PATH_MAX];
+    if (a->pcap_dir) {
+      pcap_name(a->pcap_dir, path, a->nsut > 1 ? sf_sut_name(ro.sut) : NULL,
+                pcap, sizeof(pcap));
+      ro.pcap_path = pcap;
+    }
+    sf_run_result res;
+    sf_run_file(path, &ro, &res);
+    if (ro.trace)
+      fclose(ro.trace);
+    send_result(f, &res, trace);
+    fflush(f);
+    sf_run_result_free(&res);
+    free(trace);
+  }
   fclose(f);
   _exit(0);
 }
@@ -219,38 +230,47 @@ static bool get_str(const char **p, const char *end, const char **out) {
   return *out != NULL;
 }
 
-static void decode(struct job *j, int wstatus, struct item *it) {
-  const char *p = j->buf, *end = j->buf + j->len;
-  sf_script_result *r = &it->res.r;
+static bool decode_one(const char **p, const char *end, sf_run_result *res,
+                       char **trace_out) {
+  sf_script_result *r = &res->r;
   int32_t status;
   const char *trace = NULL;
-  bool ok = get(&p, end, &status, sizeof(status)) &&
-            get(&p, end, &r->virtual_us, sizeof(uint64_t)) &&
-            get(&p, end, &it->res.trace_hash, sizeof(uint64_t)) &&
-            get(&p, end, &it->res.packets, sizeof(uint64_t)) &&
-            get_str(&p, end, &r->reason) && get_str(&p, end, &r->location) &&
-            get_str(&p, end, &r->details) &&
-            get_str(&p, end, &r->requirements) &&
-            get_str(&p, end, &r->pcap_path) && get_str(&p, end, &trace);
-  it->trace = (char *)trace;
-  if (ok) {
+  bool ok = get(p, end, &status, sizeof(status)) &&
+            get(p, end, &r->virtual_us, sizeof(uint64_t)) &&
+            get(p, end, &res->trace_hash, sizeof(uint64_t)) &&
+            get(p, end, &res->packets, sizeof(uint64_t)) &&
+            get_str(p, end, &r->reason) && get_str(p, end, &r->location) &&
+            get_str(p, end, &r->details) &&
+            get_str(p, end, &r->requirements) &&
+            get_str(p, end, &r->pcap_path) && get_str(p, end, &trace);
+  *trace_out = (char *)trace;
+  if (ok)
     r->status = status;
-  } else {
-    char why[160];
-    if (WIFSIGNALED(wstatus))
-      snprintf(why, sizeof(why), "crashed: signal %d (%s)%s",
-               WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)),
-               WTERMSIG(wstatus) == SIGALRM ? ": timed out" : "");
-    else
-      snprintf(why, sizeof(why), "runner exited with status %d",
-               WEXITSTATUS(wstatus));
-    r->status = SF_RESULT_ERROR;
-    free((char *)r->reason);
-    r->reason = strdup(why);
+  return ok;
+}
+
+static void decode(const struct run_args *a, struct job *j, int wstatus,
+                   struct item *it) {
+  const char *p = j->buf, *end = j->buf + j->len;
+  for (int k = 0; k < a->nsut; k++) {
+    sf_script_result *r = &it->res[k].r;
+    if (!decode_one(&p, end, &it->res[k], &it->trace[k])) {
+      char why[160];
+      if (WIFSIGNALED(wstatus))
+        snprintf(why, sizeof(why), "crashed: signal %d (%s)%s",
+                 WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)),
+                 WTERMSIG(wstatus) == SIGALRM ? ": timed out" : "");
+      else
+        snprintf(why, sizeof(why), "runner exited with status %d",
+                 WEXITSTATUS(wstatus));
+      r->status = SF_RESULT_ERROR;
+      free((char *)r->reason);
+      r->reason = strdup(why);
+    }
+    if (!r->requirements)
+      r->requirements = strdup("");
+    r->real_us = wall_us() - j->start_us;
   }
-  if (!r->requirements)
-    r->requirements = strdup("");
-  r->real_us = wall_us() - j->start_us;
   it->done = true;
 }
 
@@ -264,24 +284,29 @@ static const char *colour(const struct run_args *a, sf_result_status s) {
                                : "\033[31m";
 }
 
-static void print_item(const struct run_args *a, const struct item *it) {
-  const sf_script_result *r = &it->res.r;
+static void print_result(const struct run_args *a, const sf_run_result *res,
+                         const char *trace, const char *sut) {
+  const sf_script_result *r = &res->r;
   const char *reset = a->color ? "\033[0m" : "";
   static const char *const word[] = {"ok", "FAIL", "SKIP", "ERROR"};
-  if (it->trace && *it->trace)
-    fputs(it->trace, stdout);
-  if (r->status == SF_RESULT_PASS) {
-    if (a->verbose)
-      printf("%sok%s   %s\n", colour(a, r->status), reset, r->path);
+  if (trace && *trace)
+    fputs(trace, stdout);
+  if (r->status == SF_RESULT_PASS && !a->verbose)
     return;
-  }
-  printf("%s%-5s%s %s%s%s\n", colour(a, r->status), word[r->status], reset,
+  printf("%s%-5s%s %s%s%s%s%s%s\n", colour(a, r->status), word[r->status],
+         reset, sut ? "[" : "", sut ? sut : "", sut ? "] " : "",
          r->location ? r->location : r->path, r->reason ? ": " : "",
          r->reason ? r->reason : "");
-  if (r->details)
+  if (r->details && r->status != SF_RESULT_PASS)
     fputs(r->details, stdout);
   if (r->pcap_path && r->status == SF_RESULT_FAIL)
     printf("  pcap: %s\n", r->pcap_path);
+}
+
+static void print_item(const struct run_args *a, const struct item *it) {
+  for (int k = 0; k < a->nsut; k++)
+    print_result(a, &it->res[k], it->trace[k],
+                 a->nsut > 1 ? sf_sut_name(a->suts[k]) : NULL);
 }
 
 static int write_junit(const char *path, const sf_script_result *r,
@@ -353,9 +378,11 @@ static void run_all(const struct run_args *a, struct item *items, size_t n) {
   while (printed < n) {
     while (active < (size_t)a->jobs && next < n) {
       if (start_job(a, &jobs[active], items[next].path) < 0) {
-        items[next].res.r.status = SF_RESULT_ERROR;
-        items[next].res.r.reason = strdup("cannot start a runner process");
-        items[next].res.r.requirements = strdup("");
+        for (int k = 0; k < a->nsut; k++) {
+          items[next].res[k].r.status = SF_RESULT_ERROR;
+          items[next].res[k].r.reason = strdup("cannot start a runner process");
+          items[next].res[k].r.requirements = strdup("");
+        }
         items[next].done = true;
         next++;
         continue;
@@ -374,7 +401,7 @@ static void run_all(const struct run_args *a, struct item *items, size_t n) {
       close(jobs[i].fd);
       int ws = 0;
       waitpid(jobs[i].pid, &ws, 0);
-      decode(&jobs[i], ws, &items[slot_item[i]]);
+      decode(a, &jobs[i], ws, &items[slot_item[i]]);
       free(jobs[i].buf);
       done++;
       progress(a, done, n);
@@ -392,6 +419,97 @@ static void run_all(const struct run_args *a, struct item *items, size_t n) {
   }
 }
 
+static const char *const status_word[] = {"pass", "fail", "skip", "error"};
+
+/* --sut both: where the stack and the kernel agree and where not. */
+static void comparison(const struct item *items, size_t n) {
+  size_t cells[4][4] = {{0}};
+  bool header = false;
+  for (size_t i = 0; i < n; i++) {
+    int s = items[i].res[0].r.status, l = items[i].res[1].r.status;
+    cells[s][l]++;
+    bool differ = (s == SF_RESULT_PASS) != (l == SF_RESULT_PASS);
+    if (!differ)
+      continue;
+    if (!header) {
+      printf("\n%-56s %-6s %s\n", "script", "stack", "linux");
+      header = true;
+    }
+    const char *why = l != SF_RESULT_PASS ? items[i].res[1].r.reason
+                                          : items[i].res[0].r.reason;
+    printf("%-56s %-6s %-6s %s\n", items[i].path, status_word[s],
+           status_word[l], why ? why : "");
+  }
+  printf("stack/linux: pass/pass %zu, pass/fail %zu, fail/pass %zu, "
+         "fail/fail %zu, skipped %zu\n",
+         cells[0][0], cells[0][1] + cells[0][3],
+         cells[1][0] + cells[3][0],
+         cells[1][1] + cells[1][3] + cells[3][1] + cells[3][3],
+         cells[2][0] + cells[2][1] + cells[2][2] + cells[2][3] + cells[0][2] +
+             cells[1][2] + cells[3][2]);
+}
+
+static int report(const struct run_args *a, struct item *items, size_t n) {
+  size_t total = n * (size_t)a->nsut;
+  sf_script_result *rs = calloc(total ? total : 1, sizeof(*rs));
+  char **names = calloc(total ? total : 1, sizeof(*names));
+  if (!rs || !names) {
+    free(rs);
+    free(names);
+    return 2;
+  }
+  bool bad = false;
+  for (int k = 0; k < a->nsut; k++) {
+    size_t counts[4] = {0};
+    for (size_t i = 0; i < n; i++) {
+      sf_script_result *r = &rs[(size_t)k * n + i];
+      *r = items[i].res[k].r;
+      if (a->nsut > 1) {
+        size_t len = strlen(r->path) + 16;
+        char *name = malloc(len);
+        if (name) {
+          snprintf(name, len, "%s [%s]", r->path, sf_sut_name(a->suts[k]));
+          names[(size_t)k * n + i] = name;
+          r->path = name;
+        }
+      }
+      counts[r->status]++;
+    }
+    if (!a->tap)
+      printf("%s%s%zu passed, %zu failed, %zu skipped%s\n",
+             a->nsut > 1 ? sf_sut_name(a->suts[k]) : "",
+             a->nsut > 1 ? ": " : "", counts[SF_RESULT_PASS],
+             counts[SF_RESULT_FAIL] + counts[SF_RESULT_ERROR],
+             counts[SF_RESULT_SKIP],
+             counts[SF_RESULT_ERROR] ? " (errors included)" : "");
+    bad |= counts[SF_RESULT_FAIL] || counts[SF_RESULT_ERROR] ||
+           counts[SF_RESULT_PASS] == 0;
+  }
+  if (a->tap)
+    sf_report_tap(stdout, rs, total);
+  if (a->nsut == 2 && !a->tap)
+    comparison(items, n);
+  int rc = 0;
+  if (a->junit && write_junit(a->junit, rs, total) < 0)
+    rc = 2;
+  int lk = a->suts[a->nsut - 1] == SF_SUT_LINUX ? a->nsut - 1 : -1;
+  if (a->status_update && lk >= 0 &&
+      sf_linux_status_update(a->status_update, items, n, lk,
+                             a->nsut > 1 ? 0 : -1) < 0)
+    rc = 2;
+  if (a->status_check && lk >= 0) {
+    int changed = sf_linux_status_check(a->status_check, items, n, lk);
+    bad = changed != 0;
+    if (changed < 0)
+      rc = 2;
+  }
+  for (size_t i = 0; i < total; i++)
+    free(names[i]);
+  free(names);
+  free(rs);
+  return rc ? rc : bad ? 1 : 0;
+}
+
 static void usage(FILE *f) {
   fputs("usage: synfin run [options] PATH...\n"
         "Runs packetdrill-syntax scripts (files, or directories searched for\n"
@@ -405,6 +523,12 @@ static void usage(FILE *f) {
         "      --profile NAME   linux (default) or rfc, before --profile in\n"
         "                       the script\n"
         "      --seed N         seed of the stack (ISNs, ports, IP IDs)\n"
+        "      --sut KIND       stack (default), linux (the live kernel in a\n"
+        "                       private network namespace; needs root) or\n"
+        "                       both (a table of where they differ)\n"
+        "      --linux-status FILE   compare the kernel's results with the\n"
+        "                       document FILE; exit 1 if any changed\n"
+        "      --update-linux-status FILE   rewrite that document\n"
         "      --timeout S      real seconds a script may take (default 60)\n"
         "      --color/--no-color\n",
         f);
@@ -426,6 +550,9 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       {"junit", required_argument, 0, 'J'}, {"tap", no_argument, 0, 'T'},
       {"pcap", required_argument, 0, 'P'},  {"strict", no_argument, 0, 'S'},
       {"profile", required_argument, 0, 'p'},
+      {"sut", required_argument, 0, 'U'},
+      {"linux-status", required_argument, 0, 'L'},
+      {"update-linux-status", required_argument, 0, 'W'},
       {"seed", required_argument, 0, 's'},
       {"timeout", required_argument, 0, 't'},
       {"color", no_argument, 0, 'C'},    {"no-color", no_argument, 0, 'N'},
@@ -457,6 +584,29 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       break;
     case 'S':
       a->ro.strict = true;
+      break;
+    case 'U':
+      if (strcmp(optarg, "stack") == 0) {
+        a->nsut = 1;
+        a->suts[0] = SF_SUT_STACK;
+      } else if (strcmp(optarg, "linux") == 0) {
+        a->nsut = 1;
+        a->suts[0] = SF_SUT_LINUX;
+      } else if (strcmp(optarg, "both") == 0) {
+        a->nsut = 2;
+        a->suts[0] = SF_SUT_STACK;
+        a->suts[1] = SF_SUT_LINUX;
+      } else {
+        fprintf(stderr, "synfin run: --sut %s: expected stack, linux or both\n",
+                optarg);
+        return -1;
+      }
+      break;
+    case 'L':
+      a->status_check = optarg;
+      break;
+    case 'W':
+      a->status_update = optarg;
       break;
     case 'p': {
       sf_profile p;
@@ -523,7 +673,8 @@ static int make_dir(const char *dir) {
 }
 
 int sf_cmd_run(int argc, char **argv) {
-  struct run_args a = {.jobs = 1, .timeout_s = 60};
+  struct run_args a = {
+      .jobs = 1, .timeout_s = 60, .nsut = 1, .suts = {SF_SUT_STACK}};
   sf_run_options_default(&a.ro);
   a.color = isatty(STDOUT_FILENO);
   a.progress = isatty(STDERR_FILENO);
@@ -532,6 +683,12 @@ int sf_cmd_run(int argc, char **argv) {
     return 2;
   if (a.tap)
     a.progress = a.color = false;
+  if ((a.status_check || a.status_update) &&
+      a.suts[a.nsut - 1] != SF_SUT_LINUX) {
+    fputs("synfin run: --linux-status needs --sut linux or --sut both\n",
+          stderr);
+    return 2;
+  }
   if (a.pcap_dir && make_dir(a.pcap_dir) < 0) {
     fprintf(stderr, "synfin run: --pcap %s: %s\n", a.pcap_dir,
             strerror(errno));
@@ -549,38 +706,22 @@ int sf_cmd_run(int argc, char **argv) {
     return 2;
   for (size_t i = 0; i < paths.n; i++) {
     items[i].path = paths.v[i];
-    items[i].res.r.path = strdup(paths.v[i]);
+    for (int k = 0; k < a.nsut; k++)
+      items[i].res[k].r.path = strdup(paths.v[i]);
   }
   struct run_args quiet = a;
   if (a.tap)
     quiet.verbose = false;
   run_all(a.tap ? &quiet : &a, items, paths.n);
-  sf_script_result *rs = calloc(paths.n, sizeof(*rs));
-  size_t counts[4] = {0};
+  int rc = report(&a, items, paths.n);
   for (size_t i = 0; i < paths.n; i++) {
-    rs[i] = items[i].res.r;
-    counts[rs[i].status]++;
-  }
-  int rc = 0;
-  if (a.tap)
-    sf_report_tap(stdout, rs, paths.n);
-  else
-    printf("%zu passed, %zu failed, %zu skipped%s\n", counts[SF_RESULT_PASS],
-           counts[SF_RESULT_FAIL] + counts[SF_RESULT_ERROR],
-           counts[SF_RESULT_SKIP], counts[SF_RESULT_ERROR] ? " (errors "
-                                                             "included)"
-                                                           : "");
-  if (a.junit && write_junit(a.junit, rs, paths.n) < 0)
-    rc = 2;
-  bool bad = counts[SF_RESULT_FAIL] || counts[SF_RESULT_ERROR] ||
-             counts[SF_RESULT_PASS] == 0;
-  for (size_t i = 0; i < paths.n; i++) {
-    sf_run_result_free(&items[i].res);
-    free(items[i].trace);
+    for (int k = 0; k < a.nsut; k++) {
+      sf_run_result_free(&items[i].res[k]);
+      free(items[i].trace[k]);
+    }
     free(paths.v[i]);
   }
-  free(rs);
   free(items);
   free(paths.v);
-  return rc ? rc : bad ? 1 : 0;
+  return rc;
 }

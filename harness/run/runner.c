@@ -153,7 +153,7 @@ static void expected_line(struct runner *r, const sf_script_event *ev) {
 
 static void complete_pending(struct runner *r, sf_call_result *res) {
   struct run_pending *p = &r->pend;
-  int64_t t = now_us(r);
+  int64_t t = (int64_t)res->t_us;
   int64_t tol = tolerance(r, p->expect_us >= 0 ? p->expect_us - p->start_us
                                                : 0);
   p->active = false;
@@ -368,9 +368,15 @@ static void do_syscall(struct runner *r, const sf_script_event *ev,
   retry_pending(r);
 }
 
+/* A live kernel runs shell commands in its namespace; the stack does not
+ * (its sysctls are read from the init command before it starts). */
 static void do_command(struct runner *r, const sf_script_event *ev) {
-  sf_strbuf_printf(&r->notices, "%s:%u: command not run against the stack\n",
-                   r->path, ev->pos.line);
+  int rc = r->sut->ops->command(r->sut, ev->command.text);
+  if (rc == -ENOTSUP)
+    sf_strbuf_printf(&r->notices, "%s:%u: command not run against the stack\n",
+                     r->path, ev->pos.line);
+  else if (rc != 0)
+    run_fail(r, ev, "command exited with status %d", rc);
 }
 
 /* When an event is due: relative times count from the previous event's
@@ -469,6 +475,35 @@ static void run_events(struct runner *r) {
     finish(r);
 }
 
+/* The stack takes its sysctls from the init command before it is made; a
+ * live kernel runs the init command in its namespace once it is set up. */
+static int make_sut(struct runner *r) {
+  int rc;
+  if (r->opt->sut == SF_SUT_STACK) {
+    if ((rc = run_apply_init(r)) < 0)
+      return rc;
+    rc = sf_sut_stack_new(&r->profile, RUN_LOCAL_IP, r->mtu, r->opt->seed,
+                          &r->sut);
+    if (rc < 0)
+      run_fail(r, NULL, "cannot create the stack: %s", strerror(-rc));
+    return rc;
+  }
+  char err[256];
+  rc = sf_sut_linux_new(&r->sut, err, sizeof(err));
+  if (rc < 0) {
+    r->status = SF_RESULT_ERROR;
+    sf_strbuf_printf(&r->reason, "%s", err);
+    return rc;
+  }
+  if (r->s->init_command && (rc = r->sut->ops->command(
+                                 r->sut, r->s->init_command)) != 0) {
+    run_fail(r, NULL, "%s:%u: init command exited with status %d", r->path,
+             r->s->init_pos.line, rc);
+    return -EINVAL;
+  }
+  return 0;
+}
+
 static void fill_result(struct runner *r, sf_run_result *res) {
   sf_script_result *o = &res->r;
   o->status = r->status;
@@ -525,14 +560,11 @@ void sf_run_file(const char *path, const sf_run_options *o,
       .used = true, .lport = RUN_PORT, .rport = RUN_REMOTE_EPHEMERAL};
   sf_profile_init(&r->profile, o->profile);
   res->r.requirements = requirements(s);
-  if (run_apply_options(r) == 0 && run_check_support(r) &&
-      run_apply_init(r) == 0) {
-    int rc = sf_sut_stack_new(&r->profile, RUN_LOCAL_IP, r->mtu, o->seed,
-                              &r->sut);
-    if (rc < 0)
-      run_fail(r, NULL, "cannot create the stack: %s", strerror(-rc));
-    else
-      run_events(r);
+  if (run_apply_options(r) == 0 && run_check_support(r) && make_sut(r) == 0) {
+    r->sut->ops->start(r->sut);
+    run_events(r);
+    if (s->cleanup_command)
+      r->sut->ops->command(r->sut, s->cleanup_command);
   }
   if (o->pcap_path)
     write_pcap(r, o->pcap_path);

@@ -210,6 +210,7 @@ static int call(sf_sut *base, const sf_call *c, sf_call_result *r) {
   struct stack_sut *s = S(base);
   memset(r, 0, sizeof(*r));
   long rc = dispatch(s->st, c, r);
+  r->t_us = sf_stack_now(s->st);
   if (would_block(base, c, rc))
     return -EAGAIN;
   if (rc < 0) {
@@ -221,11 +222,10 @@ static int call(sf_sut *base, const sf_call *c, sf_call_result *r) {
   return 0;
 }
 
-static int sysctl_set(sf_sut *base, const char *name, const char *value) {
+static int command(sf_sut *base, const char *text) {
   (void)base;
-  (void)name;
-  (void)value;
-  return -ENOENT; /* the runner maps sysctls to profile values */
+  (void)text;
+  return -ENOTSUP; /* the runner maps sysctls to profile values instead */
 }
 
 static int profile_set(sf_sut *base, const char *key, const char *value) {
@@ -241,6 +241,10 @@ static uint64_t trace_hash(sf_sut *base) {
   return S(base)->trace.h;
 }
 
+static void start(sf_sut *base) {
+  (void)base; /* virtual time starts at 0 anyway */
+}
+
 static const sf_sut_ops stack_ops = {
     .name = "stack",
     .destroy = destroy,
@@ -251,9 +255,10 @@ static const sf_sut_ops stack_ops = {
     .recv = recv_pkt,
     .call = call,
     .blocking = blocking,
-    .sysctl = sysctl_set,
+    .command = command,
     .profile_set = profile_set,
     .trace_hash = trace_hash,
+    .start = start,
 };
 
 int sf_sut_stack_new(const sf_profile *profile, uint32_t local, uint32_t mtu,

@@ -14,7 +14,13 @@
 extern "C" {
 #endif
 
+enum sf_sut_kind {
+  SF_SUT_STACK, /* the built-in stack, virtual time */
+  SF_SUT_LINUX, /* the live kernel in a private network namespace */
+};
+
 typedef struct sf_run_options {
+  enum sf_sut_kind sut;
   enum sf_profile_id profile; /* before the script's --profile */
   bool strict;       /* unexpected packets after the last event fail too */
   FILE *trace;       /* -v: the trace as text, or NULL */

@@ -65,6 +65,7 @@ typedef struct sf_call_result {
   struct pollfd pfd[SF_CALL_MAX_POLLFD];
   struct sockaddr_in addr; /* accept, getsockname, getpeername */
   socklen_t addrlen;
+  uint64_t t_us; /* when the call returned (SUT time) */
 } sf_call_result;
 
 typedef struct sf_sut sf_sut;
@@ -90,13 +91,16 @@ typedef struct sf_sut_ops {
   int (*call)(sf_sut *s, const sf_call *c, sf_call_result *r);
   /* Whether a live descriptor is in blocking mode. */
   bool (*blocking)(sf_sut *s, int fd);
-  /* Applies a sysctl setting ("net.ipv4.tcp_sack", "0"). Returns 0,
-   * -ENOENT when the SUT has no such setting, -EINVAL for a bad value. */
-  int (*sysctl)(sf_sut *s, const char *name, const char *value);
+  /* Runs a shell command where the SUT lives (a live kernel's network
+   * namespace). Returns its exit status (>= 0), or -ENOTSUP for a SUT that
+   * runs no commands. */
+  int (*command)(sf_sut *s, const char *text);
   /* Changes one profile value by name (the stack only). */
   int (*profile_set)(sf_sut *s, const char *key, const char *value);
   /* Hash of every packet both ways, for determinism checks. */
   uint64_t (*trace_hash)(sf_sut *s);
+  /* The script starts now: time 0 (after the init command ran). */
+  void (*start)(sf_sut *s);
 } sf_sut_ops;
 
 struct sf_sut {
@@ -109,6 +113,14 @@ int sf_sut_stack_new(const sf_profile *profile, uint32_t local, uint32_t mtu,
                      uint64_t seed, sf_sut **out);
 /* The stack behind a stack SUT (NULL for other kinds). */
 sf_stack *sf_sut_stack_get(sf_sut *s);
+
+/* The live Linux kernel of this machine, in a private network namespace
+ * that this process enters (so call it in a process of its own): a TUN
+ * device tun0 with packetdrill's addresses (local 192.168.0.1/16, remote
+ * 192.0.2.0/24 routed through tun0), the per-namespace sysctls of
+ * docs/linux-sut.md, real sockets, real time. Needs root or CAP_SYS_ADMIN
+ * and CAP_NET_ADMIN; errors name what is missing in err. */
+int sf_sut_linux_new(sf_sut **out, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }
