@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "stack_internal.h"
+#include "synfin/bytes.h"
 
 #define ICMP_ECHOREPLY 0
 #define ICMP_UNREACH 3
@@ -30,20 +31,6 @@
 #define IPTOS_TOS_MASK 0x1eu
 #define IPTOS_PREC_INTERNETCONTROL 0xc0u
 
-static uint16_t get16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
-}
-
-static void put16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
 static uint32_t local_addr(const sf_stack *st) {
   return ntohl(st->cfg.addr.s_addr);
 }
@@ -54,8 +41,8 @@ static void drop(sf_stack *st, const char *why) {
 }
 
 static void set_checksum(uint8_t *msg, size_t len) {
-  put16(msg + 2, 0);
-  put16(msg + 2, sf_csum_fold(sf_csum_partial(0, msg, len)));
+  sf_put16(msg + 2, 0);
+  sf_put16(msg + 2, sf_csum_fold(sf_csum_partial(0, msg, len)));
 }
 
 static void send_icmp(sf_stack *st, uint32_t src, uint32_t dst, uint8_t tos,
@@ -81,7 +68,7 @@ static bool about_icmp_error(const struct sf_ip_meta *ip,
 
 /* RFC 1122 3.2.2: no error about a non-initial fragment. */
 static bool about_later_fragment(const struct sf_ip_meta *ip) {
-  return !ip->hdr || ip->hlen < IP_HLEN || (get16(ip->hdr + 6) & IP_OFFMASK);
+  return !ip->hdr || ip->hlen < IP_HLEN || (sf_get16(ip->hdr + 6) & IP_OFFMASK);
 }
 
 /* RFC 1122 3.2.2: no error about a datagram sent to a broadcast or multicast
@@ -154,19 +141,19 @@ static const char *parse_quote(sf_stack *st, const uint8_t *msg, size_t len,
   uint32_t qhlen = (q[0] & 15u) * 4;
   if (qlen < qhlen + 8)
     return "icmp: quote shorter than header and 8 bytes";
-  if (q[9] != IPPROTO_TCP || (get16(q + 6) & IP_OFFMASK))
+  if (q[9] != IPPROTO_TCP || (sf_get16(q + 6) & IP_OFFMASK))
     return "icmp: quote is not the start of a TCP segment";
-  if (get32(q + 12) != local_addr(st))
+  if (sf_get32(q + 12) != local_addr(st))
     return "icmp: quoted datagram is not ours";
   const uint8_t *th = q + qhlen;
   memset(err, 0, sizeof(*err));
   err->type = msg[0];
   err->code = msg[1];
-  err->src = get32(q + 12);
-  err->dst = get32(q + 16);
-  err->sport = get16(th);
-  err->dport = get16(th + 2);
-  err->seq = get32(th + 4);
+  err->src = sf_get32(q + 12);
+  err->dst = sf_get32(q + 16);
+  err->sport = sf_get16(th);
+  err->dport = sf_get16(th + 2);
+  err->seq = sf_get32(th + 4);
   err->hard = is_hard(msg[0], msg[1]);
   return NULL;
 }

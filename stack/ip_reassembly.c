@@ -18,6 +18,7 @@
 #include <errno.h>
 
 #include "stack_internal.h"
+#include "synfin/bytes.h"
 
 #define IP_DF 0x4000u
 #define IP_MF 0x2000u
@@ -29,15 +30,6 @@
 #define ICMP_TIMXCEED_REASS 1
 
 enum coverage { COVER_NONE, COVER_ALL, COVER_PART };
-
-static uint16_t get16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
 
 static size_t align16(size_t x) {
   return (x + 15u) & ~(size_t)15u;
@@ -235,10 +227,10 @@ static void finish(sf_stack *st, struct sf_reass_slot *s,
                    size_t *out_len) {
   uint8_t *h = s->hdr;
   uint32_t total = s->hlen + s->total_len;
-  put16(h + 2, total);
-  put16(h + 6, get16(h + 6) & IP_DF);
-  put16(h + 10, 0);
-  put16(h + 10, sf_csum_fold(sf_csum_partial(0, h, s->hlen)));
+  sf_put16(h + 2, total);
+  sf_put16(h + 6, sf_get16(h + 6) & IP_DF);
+  sf_put16(h + 10, 0);
+  sf_put16(h + 10, sf_csum_fold(sf_csum_partial(0, h, s->hlen)));
   memset(out_ip, 0, sizeof(*out_ip));
   out_ip->src = s->src;
   out_ip->dst = s->dst;
@@ -326,7 +318,7 @@ static void expire_slot(sf_stack *st, struct sf_reass_slot *s) {
       .id = s->id,
       .hdr = s->hdr,
       .hlen = s->hlen,
-      .total_len = get16(s->hdr + 2),
+      .total_len = sf_get16(s->hdr + 2),
   };
   sf_icmp_send_error(st, &m, s->data, s->first_len, ICMP_TIMXCEED,
                      ICMP_TIMXCEED_REASS);

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "stack_internal.h"
+#include "synfin/bytes.h"
 
 #define IP_DF 0x4000u
 #define IP_MF 0x2000u
@@ -22,27 +23,6 @@ struct ip_out {
   uint8_t proto, tos, ttl;
   bool df;
 };
-
-static uint16_t get16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
-}
-
-static void put16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
 
 static uint32_t local_addr(const sf_stack *st) {
   return ntohl(st->cfg.addr.s_addr);
@@ -79,7 +59,7 @@ static bool header_valid(sf_stack *st, const uint8_t *pkt, size_t len) {
   uint32_t hlen = (pkt[0] & 15u) * 4;
   if (hlen < IP_HLEN)
     return drop(st, &s->ip_drop_hlen, "ip: header length below 20");
-  uint32_t total = get16(pkt + 2);
+  uint32_t total = sf_get16(pkt + 2);
   if (total < hlen || total > len)
     return drop(st, &s->ip_drop_len, "ip: bad total length");
   if (sf_csum_fold(sf_csum_partial(0, pkt, hlen)) != 0)
@@ -87,17 +67,17 @@ static bool header_valid(sf_stack *st, const uint8_t *pkt, size_t len) {
   return true;
 }
 
-static void parse_meta(const uint8_t *pkt, struct sf_ip_meta *m) {
+void sf_ipv4_parse_meta(const uint8_t *pkt, struct sf_ip_meta *m) {
   memset(m, 0, sizeof(*m));
   m->hdr = pkt;
   m->hlen = (pkt[0] & 15u) * 4;
   m->tos = pkt[1];
-  m->total_len = get16(pkt + 2);
-  m->id = get16(pkt + 4);
+  m->total_len = sf_get16(pkt + 2);
+  m->id = sf_get16(pkt + 4);
   m->ttl = pkt[8];
   m->proto = pkt[9];
-  m->src = get32(pkt + 12);
-  m->dst = get32(pkt + 16);
+  m->src = sf_get32(pkt + 12);
+  m->dst = sf_get32(pkt + 16);
 }
 
 /* RFC 1122 3.2.1.3 and 3.3.6: a host with one address takes only what is
@@ -160,11 +140,11 @@ void sf_ipv4_input(sf_stack *st, const uint8_t *pkt, size_t len) {
   if (!header_valid(st, pkt, len))
     return;
   struct sf_ip_meta m;
-  parse_meta(pkt, &m);
+  sf_ipv4_parse_meta(pkt, &m);
   if (!addresses_acceptable(st, &m))
     return;
   ignore_options(st, pkt + IP_HLEN, m.hlen - IP_HLEN);
-  uint16_t frag = get16(pkt + 6);
+  uint16_t frag = sf_get16(pkt + 6);
   const uint8_t *payload = pkt + m.hlen;
   size_t plen = m.total_len - m.hlen;
   if (frag & (IP_MF | IP_OFFMASK))
@@ -184,15 +164,15 @@ static void write_header(uint8_t *h, const struct ip_out *o, size_t payload_len,
                          uint32_t frag) {
   h[0] = 0x45;
   h[1] = o->tos;
-  put16(h + 2, (uint32_t)(IP_HLEN + payload_len));
-  put16(h + 4, o->id);
-  put16(h + 6, frag | (o->df ? IP_DF : 0));
+  sf_put16(h + 2, (uint32_t)(IP_HLEN + payload_len));
+  sf_put16(h + 4, o->id);
+  sf_put16(h + 6, frag | (o->df ? IP_DF : 0));
   h[8] = o->ttl;
   h[9] = o->proto;
-  put16(h + 10, 0);
-  put32(h + 12, o->src);
-  put32(h + 16, o->dst);
-  put16(h + 10, sf_csum_fold(sf_csum_partial(0, h, IP_HLEN)));
+  sf_put16(h + 10, 0);
+  sf_put32(h + 12, o->src);
+  sf_put32(h + 16, o->dst);
+  sf_put16(h + 10, sf_csum_fold(sf_csum_partial(0, h, IP_HLEN)));
 }
 
 static void emit(sf_stack *st, const uint8_t *pkt, size_t len) {

@@ -2,6 +2,7 @@
  * Errors are negative errno values; nothing blocks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/ip.h>
 #include <netinet/tcp.h>
 
 #include "stack_internal.h"
@@ -9,6 +10,8 @@
 #define SOMAXCONN_LINUX 4096
 #define SOCK_MIN_RCVBUF 2304 /* Linux's floors, after doubling */
 #define SOCK_MIN_SNDBUF 4608
+#define SOCK_TYPE_MASK 0xf /* Linux: the type proper; flags lie above */
+#define SOCK_TYPE_LAST 10  /* SOCK_PACKET, Linux's largest type */
 
 static int sock_get(sf_stack *st, int fd, struct sf_sock **out) {
   struct sf_sock *sk = sf_sock_from_fd(st, fd);
@@ -18,17 +21,33 @@ static int sock_get(sf_stack *st, int fd, struct sf_sock **out) {
   return 0;
 }
 
+/* Every descriptor is taken: Linux's per-process limit (EMFILE). When
+ * slots are held by connections without a descriptor (TIME-WAIT, orphans,
+ * unaccepted ones) the table of the "system" is full instead (ENFILE). */
+static bool fds_exhausted(const sf_stack *st) {
+  for (uint32_t i = 0; i < st->cfg.max_sockets; i++)
+    if (st->fd_slot[i] < 0)
+      return false;
+  return true;
+}
+
 int sf_socket(sf_stack *st, int domain, int type, int protocol) {
+  /* Linux (__sys_socket): flags other than these in `type` are invalid,
+   * and so is an unknown type */
+  if ((type & ~SOCK_TYPE_MASK) & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+    return -EINVAL;
   if (domain != AF_INET)
     return -EAFNOSUPPORT;
-  int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  int base = type & SOCK_TYPE_MASK;
+  if (base > SOCK_TYPE_LAST)
+    return -EINVAL;
   if (base != SOCK_STREAM)
-    return -EPROTONOSUPPORT;
+    return -EPROTONOSUPPORT; /* TCP only (Linux also has UDP and raw) */
   if (protocol != 0 && protocol != IPPROTO_TCP)
     return -EPROTONOSUPPORT;
   struct sf_sock *sk = sf_sock_alloc(st);
   if (!sk)
-    return -ENFILE;
+    return fds_exhausted(st) ? -EMFILE : -ENFILE;
   int fd = sf_fd_alloc(st, sk);
   if (fd < 0) {
     sf_sock_release(st, sk);
@@ -95,10 +114,10 @@ int sf_bind(sf_stack *st, int fd, const struct sockaddr *addr, socklen_t len) {
   rc = read_sockaddr(addr, len, &ip, &port);
   if (rc < 0)
     return rc;
-  if ((sk->flags & SF_SOCK_BOUND) || sk->state != SF_TCP_CLOSED)
-    return -EINVAL;
   if (ip != 0 && ip != local_addr(st))
     return -EADDRNOTAVAIL; /* RFC 9293 3.9.1.1 (MUST-43): ours or any */
+  if ((sk->flags & SF_SOCK_BOUND) || sk->state != SF_TCP_CLOSED)
+    return -EINVAL;
   if (port == 0)
     return pick_ephemeral(st, sk, ip);
   bool reuse = sk->flags & SF_SOCK_REUSEADDR;
@@ -136,9 +155,8 @@ int sf_listen(sf_stack *st, int fd, int backlog) {
         return -EADDRINUSE;
     }
   }
-  if (backlog < 0)
-    backlog = 0;
-  if (backlog > SOMAXCONN_LINUX)
+  /* Linux compares as unsigned: a negative backlog means the largest */
+  if (backlog < 0 || backlog > SOMAXCONN_LINUX)
     backlog = SOMAXCONN_LINUX;
   sk->backlog = (uint32_t)backlog;
   if (sk->state == SF_TCP_CLOSED) {
@@ -184,7 +202,21 @@ int sf_connect(sf_stack *st, int fd, const struct sockaddr *addr,
   case SF_TCP_CLOSED:
     break;
   default:
+    /* Linux (__inet_stream_connect): the first call after the attempt
+     * succeeded returns 0, as a blocking connect() would have */
+    if (sk->flags & SF_SOCK_CONNECTING) {
+      sk->flags &= ~SF_SOCK_CONNECTING;
+      return 0;
+    }
     return -EISCONN;
+  }
+  if (sk->flags & SF_SOCK_CONNECTING) {
+    /* the attempt failed: this call reports why (once), and the socket may
+     * connect again */
+    int e = sk->so_error;
+    sk->so_error = 0;
+    sk->flags &= ~(SF_SOCK_CONNECTING | SF_SOCK_RESET);
+    return e ? -e : -ECONNABORTED;
   }
   if (sk->flags & SF_SOCK_CONNECTED)
     return -EISCONN;
@@ -211,6 +243,7 @@ int sf_connect(sf_stack *st, int fd, const struct sockaddr *addr,
   sk->rport = port;
   sk->so_error = 0;
   sk->flags &= ~(SF_SOCK_RESET | SF_SOCK_PASSIVE);
+  sk->flags |= SF_SOCK_CONNECTING;
   sf_tcp_init_tcb(st, sk);
   sf_tcp_set_iss(sk, sf_tcp_new_isn(st, sk));
   sf_tcp_finish_syn_window(sk);
@@ -350,6 +383,8 @@ static void queue_fin(sf_stack *st, struct sf_sock *sk) {
   sf_tcp_output(st, sk);
 }
 
+static void close_listener(sf_stack *st, struct sf_sock *lsk);
+
 int sf_shutdown(sf_stack *st, int fd, int how) {
   struct sf_sock *sk;
   int rc = sock_get(st, fd, &sk);
@@ -357,16 +392,30 @@ int sf_shutdown(sf_stack *st, int fd, int how) {
     return rc;
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
     return -EINVAL;
-  if (sk->state == SF_TCP_CLOSED || sk->state == SF_TCP_LISTEN)
+  switch (sk->state) {
+  case SF_TCP_CLOSED:
     return -ENOTCONN;
+  case SF_TCP_LISTEN:
+    /* Linux (inet_shutdown): shutting the receiving side stops listening,
+     * resetting what nobody accepted as close() does */
+    if (how != SHUT_WR)
+      close_listener(st, sk);
+    return 0;
+  case SF_TCP_SYN_SENT:
+    /* Linux (tcp_disconnect): the attempt is abandoned and reported as
+     * reset; the socket may connect again */
+    sk->so_error = ECONNRESET;
+    sk->flags &= ~SF_SOCK_CONNECTING;
+    sf_tcp_set_state(st, sk, SF_TCP_CLOSED);
+    return 0;
+  default:
+    break;
+  }
   if (how != SHUT_WR)
     sk->flags |= SF_SOCK_SHUT_RD;
   if (how != SHUT_RD) {
     sk->flags |= SF_SOCK_SHUT_WR;
-    if (sk->state == SF_TCP_SYN_SENT)
-      sf_tcp_set_state(st, sk, SF_TCP_CLOSED);
-    else
-      queue_fin(st, sk);
+    queue_fin(st, sk);
   }
   return 0;
 }
@@ -438,62 +487,54 @@ static int get_int(const void *val, socklen_t len, int *out) {
 }
 
 /* Linux doubles SO_RCVBUF/SO_SNDBUF for its bookkeeping; we do the same so
- * scripts read back what they read back on Linux. */
-static uint32_t buf_size(int v, uint32_t floor, uint32_t cap) {
-  uint64_t d = v < 0 ? 0 : 2 * (uint64_t)v;
+ * scripts read back what they read back on Linux. The value counts as
+ * unsigned there: a negative one asks for the most. */
+static uint32_t buf_size(uint32_t v, uint32_t max, uint32_t floor,
+                         uint32_t cap) {
+  uint64_t d = 2 * (uint64_t)(v < max ? v : max);
   if (d < floor)
     d = floor;
   return d > cap ? cap : (uint32_t)d;
 }
 
-static int set_flag(struct sf_sock *sk, uint32_t flag, const void *val,
-                    socklen_t len) {
-  int v;
-  int rc = get_int(val, len, &v);
-  if (rc < 0)
-    return rc;
-  if (v)
+static void set_flag(struct sf_sock *sk, uint32_t flag, int on) {
+  if (on)
     sk->flags |= flag;
   else
     sk->flags &= ~flag;
-  return 0;
 }
 
 static int sol_socket_set(sf_stack *st, struct sf_sock *sk, int name,
                           const void *val, socklen_t len) {
   int v, rc;
+  if ((rc = get_int(val, len, &v)) < 0)
+    return rc; /* Linux (sk_setsockopt): before it looks at the name */
   switch (name) {
   case SO_REUSEADDR:
-    return set_flag(sk, SF_SOCK_REUSEADDR, val, len);
+    set_flag(sk, SF_SOCK_REUSEADDR, v);
+    return 0;
   case SO_KEEPALIVE:
-    rc = set_flag(sk, SF_SOCK_KEEPALIVE, val, len);
+    set_flag(sk, SF_SOCK_KEEPALIVE, v);
     /* RFC 9293 3.8.4 (MUST-24): per connection, on or off */
-    if (rc == 0 && sk->state >= SF_TCP_ESTABLISHED)
+    if (sk->state >= SF_TCP_ESTABLISHED)
       sf_tcp_keep_arm(st, sk);
-    return rc;
+    return 0;
   case SO_LINGER: {
     struct linger l;
     if (!val || len < (socklen_t)sizeof(l))
       return -EINVAL;
     memcpy(&l, val, sizeof(l));
-    if (l.l_onoff)
-      sk->flags |= SF_SOCK_LINGER;
-    else
-      sk->flags &= ~SF_SOCK_LINGER;
+    set_flag(sk, SF_SOCK_LINGER, l.l_onoff);
     sk->linger_s = l.l_linger < 0 ? 0 : (uint32_t)l.l_linger;
     return 0;
   }
   case SO_RCVBUF:
-    if ((rc = get_int(val, len, &v)) < 0)
-      return rc;
-    sk->rcvbuf = buf_size(
-        v > (int)st->cfg.profile.rmem_max ? (int)st->cfg.profile.rmem_max : v,
-        SOCK_MIN_RCVBUF, sk->rcv.cap);
+    sk->rcvbuf = buf_size((uint32_t)v, st->cfg.profile.rmem_max,
+                          SOCK_MIN_RCVBUF, sk->rcv.cap);
     return 0;
   case SO_SNDBUF:
-    if ((rc = get_int(val, len, &v)) < 0)
-      return rc;
-    sk->sndbuf = buf_size(v, SOCK_MIN_SNDBUF, sk->snd.cap);
+    sk->sndbuf =
+        buf_size((uint32_t)v, UINT32_MAX, SOCK_MIN_SNDBUF, sk->snd.cap);
     return 0;
   default:
     return -ENOPROTOOPT;
@@ -509,16 +550,13 @@ static int tcp_set(sf_stack *st, struct sf_sock *sk, int name, const void *val,
   switch (name) {
   case TCP_NODELAY:
     /* RFC 9293 3.7.4 (MUST-17): Nagle can be turned off per connection */
-    if (v)
-      sk->flags |= SF_SOCK_NODELAY;
-    else
-      sk->flags &= ~SF_SOCK_NODELAY;
+    set_flag(sk, SF_SOCK_NODELAY, v);
     if (v && sk->state >= SF_TCP_ESTABLISHED)
       sf_tcp_output(st, sk);
     return 0;
   case TCP_MAXSEG:
-    if (v < 88 || v > 65535)
-      return -EINVAL;
+    if (v < 88 || v > 32767)
+      return -EINVAL; /* Linux: TCP_MIN_MSS to MAX_TCP_WINDOW */
     sk->user_mss = (uint16_t)v;
     return 0;
   case TCP_USER_TIMEOUT:
@@ -558,21 +596,36 @@ int sf_setsockopt(sf_stack *st, int fd, int level, int name, const void *val,
   if (level == IPPROTO_TCP)
     return tcp_set(st, sk, name, val, len);
   if (level == IPPROTO_IP && name == IP_TOS) {
-    int v;
-    if ((rc = get_int(val, len, &v)) < 0)
-      return rc;
-    sk->tos = (uint8_t)v; /* RFC 9293 3.9.1.9 (MUST-48, SHLD-21) */
+    /* Linux (do_ip_setsockopt) takes an int or a single byte, and keeps
+     * the ECN bits of a TCP socket to itself */
+    int v = 0;
+    if (len > 0 && !val)
+      return -EFAULT;
+    if (len >= (socklen_t)sizeof(int))
+      memcpy(&v, val, sizeof(int));
+    else if (len > 0)
+      v = *(const uint8_t *)val;
+    sk->tos = (uint8_t)(v & ~IPTOS_ECN_MASK); /* MUST-48, SHLD-21 */
     return 0;
   }
   return -ENOPROTOOPT;
 }
 
-static int put_int(void *val, socklen_t *len, int v) {
-  if (!val || !len || *len < (socklen_t)sizeof(int))
-    return -EINVAL;
-  memcpy(val, &v, sizeof(int));
-  *len = sizeof(int);
+/* Linux (sk_getsockopt, do_tcp_getsockopt) copies as much of the value as
+ * the caller has room for. */
+static int put_opt(void *val, socklen_t *len, const void *v, size_t size) {
+  if (!len)
+    return -EFAULT;
+  socklen_t n = *len < (socklen_t)size ? *len : (socklen_t)size;
+  if (n && !val)
+    return -EFAULT;
+  memcpy(val, v, (size_t)n);
+  *len = n;
   return 0;
+}
+
+static int put_int(void *val, socklen_t *len, int v) {
+  return put_opt(val, len, &v, sizeof(v));
 }
 
 static int sol_socket_get(struct sf_sock *sk, int name, void *val,
@@ -597,11 +650,7 @@ static int sol_socket_get(struct sf_sock *sk, int name, void *val,
   case SO_LINGER: {
     struct linger l = {.l_onoff = !!(sk->flags & SF_SOCK_LINGER),
                        .l_linger = (int)sk->linger_s};
-    if (!val || !len || *len < (socklen_t)sizeof(l))
-      return -EINVAL;
-    memcpy(val, &l, sizeof(l));
-    *len = sizeof(l);
-    return 0;
+    return put_opt(val, len, &l, sizeof(l));
   }
   default:
     return -ENOPROTOOPT;

@@ -42,7 +42,7 @@ size_t sf_stack_socket_size(const sf_config *cfg) {
 
 /* Offsets of each table in the arena, in the order they are laid out. */
 struct layout {
-  size_t socks, fds, tx, icmp, reass, bufs, total;
+  size_t socks, fds, tx, reass, bufs, total;
 };
 
 static void plan(const sf_config *cfg, struct layout *l) {
@@ -52,8 +52,6 @@ static void plan(const sf_config *cfg, struct layout *l) {
   l->fds = off;
   off += ALIGN16(sizeof(int32_t) * cfg->max_sockets);
   l->tx = off;
-  off += ALIGN16(SF_IP_MAXPACKET);
-  l->icmp = off;
   off += ALIGN16(SF_IP_MAXPACKET);
   l->reass = off;
   off += ALIGN16(sf_reass_memory_size(cfg));
@@ -117,7 +115,6 @@ int sf_stack_new(const sf_config *cfg, sf_stack **out) {
   st->socks = (struct sf_sock *)(arena + l.socks);
   st->fd_slot = (int32_t *)(arena + l.fds);
   st->txbuf = arena + l.tx;
-  st->icmpbuf = arena + l.icmp;
   for (uint32_t i = 0; i < cfg->max_sockets; i++)
     st->fd_slot[i] = -1;
   sf_reass_init(&st->reass, cfg, arena + l.reass);

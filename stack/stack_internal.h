@@ -42,8 +42,7 @@ struct sf_stack {
   struct sf_reass reass;
 
   /* Outgoing datagram under construction (one at a time). */
-  uint8_t *txbuf;   /* SF_IP_MAXPACKET bytes */
-  uint8_t *icmpbuf; /* scratch for ICMP replies, SF_IP_MAXPACKET bytes */
+  uint8_t *txbuf; /* SF_IP_MAXPACKET bytes */
 
   uint8_t *arena; /* the single allocation behind everything above */
   size_t arena_size;
@@ -63,6 +62,9 @@ uint32_t sf_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto,
 
 /* ipv4.c */
 void sf_ipv4_input(sf_stack *st, const uint8_t *pkt, size_t len);
+/* Describes the header of a datagram already checked (hdr points into
+ * pkt; total_len is the header's). */
+void sf_ipv4_parse_meta(const uint8_t *pkt, struct sf_ip_meta *m);
 /* Hands a datagram to the upper protocol (after reassembly). */
 void sf_ipv4_deliver(sf_stack *st, const struct sf_ip_meta *ip,
                      const uint8_t *payload, size_t len);

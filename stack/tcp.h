@@ -153,11 +153,14 @@ enum sf_sock_flags {
   SF_SOCK_BOUND = 1u << 5,
   SF_SOCK_SHUT_RD = 1u << 6,
   SF_SOCK_SHUT_WR = 1u << 7,
-  SF_SOCK_PASSIVE = 1u << 8,   /* opened by a LISTEN (RFC 9293 MUST-11) */
-  SF_SOCK_ORPHAN = 1u << 9,    /* the application closed its descriptor */
-  SF_SOCK_RESET = 1u << 10,    /* connection ended by RST or error */
-  SF_SOCK_EOF = 1u << 11,      /* FIN read by the application */
-  SF_SOCK_CONNECTED = 1u << 12 /* reached ESTABLISHED at least once */
+  SF_SOCK_PASSIVE = 1u << 8,    /* opened by a LISTEN (RFC 9293 MUST-11) */
+  SF_SOCK_ORPHAN = 1u << 9,     /* the application closed its descriptor */
+  SF_SOCK_RESET = 1u << 10,     /* connection ended by RST or error */
+  SF_SOCK_EOF = 1u << 11,       /* FIN read by the application */
+  SF_SOCK_CONNECTED = 1u << 12, /* reached ESTABLISHED at least once */
+  SF_SOCK_CONNECTING = 1u << 13 /* connect() began an attempt whose outcome
+                                   no connect() has reported yet (Linux's
+                                   SS_CONNECTING) */
 };
 
 struct sf_sock {
@@ -184,6 +187,14 @@ struct sf_sock {
   struct sf_ring snd, rcv;
   struct sf_tcb tcb;
 };
+
+/* Our SYN is not yet acknowledged: in SYN-SENT and SYN-RECEIVED, and in
+ * FIN-WAIT-1 or CLOSING after a CLOSE in SYN-RECEIVED (RFC 9293 3.10.4). A
+ * connection that never reached ESTABLISHED sent no data, so SND.UNA is
+ * still the ISS. */
+static inline bool sf_tcp_syn_unacked(const struct sf_sock *sk) {
+  return !(sk->flags & SF_SOCK_CONNECTED) && sk->tcb.snd_una == sk->tcb.iss;
+}
 
 /* tcp_options.c */
 /* Parses the options of a segment whose header is already checked; returns

@@ -4,15 +4,7 @@
 #include <errno.h>
 
 #include "stack_internal.h"
-
-static uint16_t rd16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
-}
+#include "synfin/bytes.h"
 
 static uint32_t min32(uint32_t a, uint32_t b) {
   return a < b ? a : b;
@@ -46,14 +38,14 @@ static bool parse_segment(sf_stack *st, const struct sf_ip_meta *ip,
     return false;
   }
   memset(seg, 0, sizeof(*seg));
-  seg->sport = rd16(p);
-  seg->dport = rd16(p + 2);
-  seg->seq = rd32(p + 4);
-  seg->ack = rd32(p + 8);
+  seg->sport = sf_get16(p);
+  seg->dport = sf_get16(p + 2);
+  seg->seq = sf_get32(p + 4);
+  seg->ack = sf_get32(p + 8);
   seg->doff = (uint8_t)doff;
   seg->flags = p[13];
-  seg->wnd = rd16(p + 14);
-  seg->urp = rd16(p + 18);
+  seg->wnd = sf_get16(p + 14);
+  seg->urp = sf_get16(p + 18);
   seg->data = p + doff;
   seg->len = (uint32_t)(len - doff);
   if (sf_tcp_parse_options(p + SF_TCP_HLEN, doff - SF_TCP_HLEN, seg) < 0) {
@@ -279,6 +271,16 @@ static bool acceptable(const struct sf_tcb *tcb, const struct sf_tcp_seg *seg) {
   return (SEQ_GEQ(seg->seq, tcb->rcv_nxt) &&
           SEQ_LT(seg->seq, tcb->rcv_nxt + wnd)) ||
          (SEQ_GEQ(last, tcb->rcv_nxt) && SEQ_LT(last, tcb->rcv_nxt + wnd));
+}
+
+/* RFC 9293 3.10.7.4 first: with RCV.WND zero no segment that occupies
+ * sequence space is acceptable, "but special allowance should be made to
+ * accept valid ACKs, URGs, and RSTs" (MUST-66). One at RCV.NXT goes on for
+ * its control fields; its text is dropped. */
+static bool zero_window_at_rcv_nxt(const struct sf_tcb *tcb,
+                                   const struct sf_tcp_seg *seg) {
+  return !SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) && seg->seq == tcb->rcv_nxt &&
+         seg_space(seg) > 0;
 }
 
 /* RFC 7323 5.3: PAWS. A non-RST segment whose TSval is older than
@@ -786,7 +788,9 @@ static void synchronized_input(sf_stack *st, struct sf_sock *sk,
   }
   /* first: sequence number, PAWS */
   bool paws = paws_reject(st, sk, seg);
-  if (paws || !acceptable(tcb, seg)) {
+  bool zero_wnd =
+      !paws && receives_data(sk->state) && zero_window_at_rcv_nxt(tcb, seg);
+  if (paws || (!zero_wnd && !acceptable(tcb, seg))) {
     if (paws)
       st->stats.tcp_drop_paws++;
     st->stats.tcp_drop_unacceptable++;
@@ -822,6 +826,12 @@ static void synchronized_input(sf_stack *st, struct sf_sock *sk,
     return;
   /* sixth: URG */
   urg_input(sk, seg);
+  if (zero_wnd) {
+    st->stats.tcp_drop_unacceptable++;
+    sf_drop(st, "tcp: text or FIN beyond a zero window");
+    tcb->ack_now = true;
+    return;
+  }
   /* seventh and eighth: text and FIN */
   if (receives_data(sk->state)) {
     sf_tcp_established_data(st, sk, seg);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tcp.h"
+#include "synfin/bytes.h"
 
 #define OPT_EOL 0
 #define OPT_NOP 1
@@ -12,27 +13,6 @@
 #define OPT_SACK 5
 #define OPT_TS 8
 
-static uint16_t rd16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
 /* RFC 9293 3.1 (MUST-6): a known kind with the wrong length is ignored like
  * an unknown option, as Linux does. */
 static void take_option(uint8_t kind, const uint8_t *v, uint8_t len,
@@ -41,7 +21,7 @@ static void take_option(uint8_t kind, const uint8_t *v, uint8_t len,
   case OPT_MSS:
     if (len == 4) {
       seg->has_mss = true;
-      seg->mss = rd16(v);
+      seg->mss = sf_get16(v);
     }
     break;
   case OPT_WS:
@@ -57,8 +37,8 @@ static void take_option(uint8_t kind, const uint8_t *v, uint8_t len,
   case OPT_TS:
     if (len == 10) {
       seg->has_ts = true;
-      seg->ts_val = rd32(v);
-      seg->ts_ecr = rd32(v + 4);
+      seg->ts_val = sf_get32(v);
+      seg->ts_ecr = sf_get32(v + 4);
     }
     break;
   case OPT_SACK:
@@ -66,8 +46,8 @@ static void take_option(uint8_t kind, const uint8_t *v, uint8_t len,
     if (len >= 10 && (len - 2) % 8 == 0) {
       seg->nsack = 0;
       for (uint8_t i = 0; i < (len - 2) / 8 && i < 4; i++) {
-        seg->sack[i].start = rd32(v + 8 * i);
-        seg->sack[i].end = rd32(v + 8 * i + 4);
+        seg->sack[i].start = sf_get32(v + 8 * i);
+        seg->sack[i].end = sf_get32(v + 8 * i + 4);
         seg->nsack++;
       }
     }
@@ -110,7 +90,7 @@ static uint32_t put_nops(uint8_t *out, uint32_t n) {
 static uint32_t put_mss(uint8_t *out, uint16_t mss) {
   out[0] = OPT_MSS;
   out[1] = 4;
-  wr16(out + 2, mss);
+  sf_put16(out + 2, mss);
   return 4;
 }
 
@@ -125,8 +105,8 @@ static uint32_t put_ws(uint8_t *out, uint8_t shift) {
 static uint32_t put_ts(uint8_t *out, uint32_t val, uint32_t ecr) {
   out[0] = OPT_TS;
   out[1] = 10;
-  wr32(out + 2, val);
-  wr32(out + 6, ecr);
+  sf_put32(out + 2, val);
+  sf_put32(out + 6, ecr);
   return 10;
 }
 
@@ -188,8 +168,8 @@ static uint32_t write_plain(const struct sf_tcp_optreq *r, uint8_t *out) {
     out[n + 1] = (uint8_t)(2 + 8 * blocks);
     n += 2;
     for (uint32_t i = 0; i < blocks; i++) {
-      wr32(out + n, r->sack[i].start);
-      wr32(out + n + 4, r->sack[i].end);
+      sf_put32(out + n, r->sack[i].start);
+      sf_put32(out + n + 4, r->sack[i].end);
       n += 8;
     }
   }

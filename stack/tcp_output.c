@@ -3,18 +3,7 @@
 #include <errno.h>
 
 #include "stack_internal.h"
-
-static void wr16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
+#include "synfin/bytes.h"
 
 static uint32_t min32(uint32_t a, uint32_t b) {
   return a < b ? a : b;
@@ -40,7 +29,9 @@ uint32_t sf_tcp_rcv_window(const struct sf_sock *sk) {
       SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
   uint32_t buf = min32(sk->rcvbuf, sk->rcv.cap);
   uint32_t step = min32(buf / 2, tcb->adv_mss);
-  uint32_t wnd = space;
+  /* RFC 7323 2.3: the largest window the 16-bit field can carry */
+  uint32_t most = tcb->ws_ok ? 65535u << tcb->rcv_wscale : 65535u;
+  uint32_t wnd = min32(space, most);
   if (wnd < offered + step && wnd != 0 && offered != 0)
     wnd = offered;
   else if (wnd < step && offered == 0)
@@ -137,10 +128,10 @@ static int send_segment(sf_stack *st, struct sf_sock *sk,
   uint16_t wnd = 0;
   if (!(so->flags & TH_RST))
     wnd = window_field(sk, so->syn_opts, &edge);
-  wr16(th, sk->lport);
-  wr16(th + 2, sk->rport);
-  wr32(th + 4, so->seq);
-  wr32(th + 8, (so->flags & TH_ACK) ? tcb->rcv_nxt : 0);
+  sf_put16(th, sk->lport);
+  sf_put16(th + 2, sk->rport);
+  sf_put32(th + 4, so->seq);
+  sf_put32(th + 8, (so->flags & TH_ACK) ? tcb->rcv_nxt : 0);
   th[12] = (uint8_t)((doff / 4) << 4);
   uint8_t flags = so->flags;
   uint16_t urp = 0;
@@ -152,16 +143,16 @@ static int send_segment(sf_stack *st, struct sf_sock *sk,
     urp = (uint16_t)(tcb->snd_up - so->seq);
   }
   th[13] = flags;
-  wr16(th + 14, wnd);
-  wr16(th + 16, 0);
-  wr16(th + 18, urp);
+  sf_put16(th + 14, wnd);
+  sf_put16(th + 16, 0);
+  sf_put16(th + 18, urp);
   if (so->len)
     sf_ring_peek(&sk->snd, so->data_off, th + doff, so->len);
   uint32_t seglen = doff + so->len;
   /* RFC 9293 3.1 (MUST-2): checksum over pseudo header and segment */
   uint32_t sum = sf_csum_pseudo(sk->laddr, sk->raddr, IPPROTO_TCP, seglen);
   sum = sf_csum_partial(sum, th, seglen);
-  wr16(th + 16, sf_csum_fold(sum));
+  sf_put16(th + 16, sf_csum_fold(sum));
   int rc = sf_ipv4_send(st, sk->laddr, sk->raddr, IPPROTO_TCP, sk->tos,
                         st->cfg.profile.dont_fragment != 0, seglen);
   if (rc < 0)
@@ -190,8 +181,8 @@ void sf_tcp_send_ack(sf_stack *st, struct sf_sock *sk) {
 void sf_tcp_send_syn(sf_stack *st, struct sf_sock *sk) {
   struct sf_tcb *tcb = &sk->tcb;
   uint8_t flags = TH_SYN;
-  if (sk->state == SF_TCP_SYN_RECEIVED)
-    flags |= TH_ACK;
+  if (sk->state != SF_TCP_SYN_SENT)
+    flags |= TH_ACK; /* the peer's SYN came: SYN-ACK, also after a CLOSE */
   struct seg_out so = {.seq = tcb->iss, .flags = flags, .syn_opts = true};
   if (!tcb->syn_rexmitted && !tcb->rtt_timing) {
     tcb->rtt_timing = true;
@@ -232,15 +223,15 @@ void sf_tcp_send_rst_reply(sf_stack *st, const struct sf_ip_meta *ip,
     flags |= TH_ACK;
   }
   memset(th, 0, SF_TCP_HLEN);
-  wr16(th, seg->dport);
-  wr16(th + 2, seg->sport);
-  wr32(th + 4, seq);
-  wr32(th + 8, ack);
+  sf_put16(th, seg->dport);
+  sf_put16(th + 2, seg->sport);
+  sf_put32(th + 4, seq);
+  sf_put32(th + 8, ack);
   th[12] = (SF_TCP_HLEN / 4) << 4;
   th[13] = flags;
   uint32_t sum = sf_csum_pseudo(ip->dst, ip->src, IPPROTO_TCP, SF_TCP_HLEN);
   sum = sf_csum_partial(sum, th, SF_TCP_HLEN);
-  wr16(th + 16, sf_csum_fold(sum));
+  sf_put16(th + 16, sf_csum_fold(sum));
   if (sf_ipv4_send(st, ip->dst, ip->src, IPPROTO_TCP, 0,
                    st->cfg.profile.dont_fragment != 0, SF_TCP_HLEN) == 0) {
     st->stats.tcp_out++;
@@ -248,9 +239,16 @@ void sf_tcp_send_rst_reply(sf_stack *st, const struct sf_ip_meta *ip,
   }
 }
 
+/* Bytes of the send buffer already sent: SND.NXT - SND.UNA, less a SYN in
+ * flight, which holds no byte of the buffer. */
+static uint32_t sent_bytes(const struct sf_sock *sk) {
+  uint32_t off = sk->tcb.snd_nxt - sk->tcb.snd_una;
+  return sf_tcp_syn_unacked(sk) && off ? off - 1 : off;
+}
+
 /* Data not yet sent, counted from SND.NXT. */
 static uint32_t unsent(const struct sf_sock *sk) {
-  uint32_t off = sk->tcb.snd_nxt - sk->tcb.snd_una;
+  uint32_t off = sent_bytes(sk);
   return sk->snd.len > off ? sk->snd.len - off : 0;
 }
 
@@ -293,8 +291,8 @@ static uint32_t before_sacked(const struct sf_tcb *tcb, uint32_t len) {
 static uint32_t data_room(const struct sf_tcb *tcb) {
   if (!tcb->sack_ok || tcb->nooo == 0)
     return tcb->mss;
-  uint32_t blocks = tcb->nooo < (tcb->ts_ok ? 3u : 4u) ? tcb->nooo
-                                                      : (tcb->ts_ok ? 3u : 4u);
+  uint32_t blocks =
+      tcb->nooo < (tcb->ts_ok ? 3u : 4u) ? tcb->nooo : (tcb->ts_ok ? 3u : 4u);
   uint32_t opt = 4 + 8 * blocks;
   return tcb->mss > opt + 8 ? tcb->mss - opt : 8;
 }
@@ -312,7 +310,7 @@ static void start_rtt(sf_stack *st, struct sf_tcb *tcb) {
 static bool send_data(sf_stack *st, struct sf_sock *sk, uint32_t len,
                       bool fin) {
   struct sf_tcb *tcb = &sk->tcb;
-  uint32_t off = tcb->snd_nxt - tcb->snd_una;
+  uint32_t off = sent_bytes(sk);
   struct seg_out so = {
       .seq = tcb->snd_nxt, .flags = TH_ACK, .data_off = off, .len = len};
   if (fin)
@@ -371,7 +369,7 @@ void sf_tcp_output(sf_stack *st, struct sf_sock *sk) {
   if (may_send_data(sk->state)) {
     for (int guard = 0; guard < 1 << 16; guard++) {
       uint32_t avail = unsent(sk);
-      uint32_t off = tcb->snd_nxt - tcb->snd_una;
+      uint32_t off = sent_bytes(sk);
       uint32_t wnd = min32(tcb->snd_wnd, tcb->cwnd);
       uint32_t fl = tcb->snd_nxt - tcb->snd_una;
       uint32_t usable = wnd > fl ? wnd - fl : 0;
@@ -408,6 +406,12 @@ void sf_tcp_output(sf_stack *st, struct sf_sock *sk) {
 /* RFC 6298 5.4: retransmit the earliest unacknowledged segment. */
 uint32_t sf_tcp_retransmit(sf_stack *st, struct sf_sock *sk) {
   struct sf_tcb *tcb = &sk->tcb;
+  if (sf_tcp_syn_unacked(sk)) {
+    /* that is our SYN (a FIN sent after it waits for the next round) */
+    tcb->syn_rexmitted = true;
+    sf_tcp_send_syn(st, sk);
+    return 0;
+  }
   uint32_t saved_nxt = tcb->snd_nxt;
   tcb->snd_nxt = tcb->snd_una;
   uint32_t off = 0;

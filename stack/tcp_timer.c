@@ -93,7 +93,8 @@ static void rexmt_expired(sf_stack *st, struct sf_sock *sk) {
   }
   tcb->backoff++;
   tcb->rtt_timing = false; /* Karn: no sample from a retransmission */
-  if (sk->state == SF_TCP_SYN_SENT || sk->state == SF_TCP_SYN_RECEIVED) {
+  if (sf_tcp_syn_unacked(sk)) {
+    /* SYN-SENT, SYN-RECEIVED, or a CLOSE there sent a FIN behind the SYN */
     tcb->syn_rexmitted = true;
     sf_tcp_send_syn(st, sk);
   } else {
@@ -144,8 +145,7 @@ static uint64_t keep_idle_us(const sf_stack *st, const struct sf_sock *sk) {
 }
 
 static uint64_t keep_intvl_us(const sf_stack *st, const struct sf_sock *sk) {
-  uint32_t s =
-      sk->keepintvl_s ? sk->keepintvl_s : st->cfg.profile.keepintvl_s;
+  uint32_t s = sk->keepintvl_s ? sk->keepintvl_s : st->cfg.profile.keepintvl_s;
   return (uint64_t)s * 1000000;
 }
 

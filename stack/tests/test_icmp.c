@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stack_internal.h"
+#include "synfin/bytes.h"
 #include "test_util.h"
 
 #define ROUTER 0xc6336401u /* 198.51.100.1 */
@@ -28,34 +29,17 @@ static const sf_stats *stats(void) {
   return sf_stack_stats(t.st);
 }
 
-static void put16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void inject_exact(const uint8_t *pkt, size_t len) {
-  uint8_t *copy = malloc(len ? len : 1);
-  ck_assert_ptr_nonnull(copy);
-  memcpy(copy, pkt, len);
-  tu_inject(&t, copy, len);
-  free(copy);
-}
-
 /* An ICMP message with a valid checksum: type, code, 4 bytes of rest, data. */
 static size_t icmp_msg(uint8_t *msg, uint8_t type, uint8_t code, uint32_t rest,
                        const uint8_t *data, size_t len) {
   msg[0] = type;
   msg[1] = code;
-  put16(msg + 2, 0);
-  put16(msg + 4, rest >> 16);
-  put16(msg + 6, rest & 0xffff);
+  sf_put16(msg + 2, 0);
+  sf_put16(msg + 4, rest >> 16);
+  sf_put16(msg + 6, rest & 0xffff);
   if (len)
     memcpy(msg + 8, data, len);
-  put16(msg + 2, tu_csum(msg, 8 + len, 0));
+  sf_put16(msg + 2, tu_csum(msg, 8 + len, 0));
   return 8 + len;
 }
 
@@ -72,7 +56,7 @@ static void inject_echo(size_t len, uint8_t tos) {
   size_t n = tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, m);
   buf[1] = tos;
   tu_fix_ip_csum(buf);
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
 }
 
 START_TEST(test_echo_request_is_answered_with_an_echo_reply) {
@@ -92,8 +76,8 @@ START_TEST(test_echo_reply_keeps_identifier_sequence_and_data) {
   inject_echo(sizeof(data), 0);
   struct tu_out o;
   tu_pop(&t, &o);
-  ck_assert_uint_eq(get16(o.raw + 24), ECHO_ID);
-  ck_assert_uint_eq(get16(o.raw + 26), ECHO_SEQ);
+  ck_assert_uint_eq(sf_get16(o.raw + 24), ECHO_ID);
+  ck_assert_uint_eq(sf_get16(o.raw + 26), ECHO_SEQ);
   ck_assert_uint_eq(o.len, sizeof(data));
   ck_assert_mem_eq(o.data, data, sizeof(data));
 }
@@ -157,7 +141,8 @@ START_TEST(test_echo_request_with_bad_checksum_is_dropped) {
   uint8_t data[8] = {0}, msg[16], buf[40];
   size_t m = icmp_msg(msg, 8, 0, 1, data, sizeof(data));
   msg[2] ^= 0x40;
-  inject_exact(buf, tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, m));
+  tu_inject_exact(&t, buf,
+                  tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, m));
   ck_assert_uint_eq(stats()->icmp_drop, 1);
   tu_expect_silence(&t);
 }
@@ -166,7 +151,8 @@ END_TEST
 START_TEST(test_icmp_message_shorter_than_8_bytes_is_dropped) {
   const uint8_t msg[4] = {8, 0, 0xf7, 0xff};
   uint8_t buf[40];
-  inject_exact(buf, tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, 4));
+  tu_inject_exact(&t, buf,
+                  tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, 4));
   ck_assert_uint_eq(stats()->icmp_drop, 1);
   tu_expect_silence(&t);
 }
@@ -175,7 +161,8 @@ END_TEST
 START_TEST(test_echo_reply_received_is_not_answered) {
   uint8_t msg[16], buf[40];
   size_t m = icmp_msg(msg, 0, 0, 1, NULL, 0);
-  inject_exact(buf, tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, m));
+  tu_inject_exact(&t, buf,
+                  tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, m));
   ck_assert_uint_eq(stats()->icmp_in, 1);
   tu_expect_silence(&t);
 }
@@ -184,28 +171,14 @@ END_TEST
 START_TEST(test_unknown_icmp_type_is_silently_discarded) {
   uint8_t msg[16], buf[40];
   size_t m = icmp_msg(msg, 42, 0, 0, NULL, 0);
-  inject_exact(buf, tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, m));
+  tu_inject_exact(&t, buf,
+                  tu_build_ip(buf, TU_REMOTE, TU_LOCAL, 1, 3, 0, msg, m));
   ck_assert_uint_eq(stats()->icmp_drop, 1);
   tu_expect_silence(&t);
 }
 END_TEST
 
 /* --- Errors the stack sends, called directly with a crafted datagram. --- */
-
-static void meta_of(const uint8_t *pkt, struct sf_ip_meta *m) {
-  memset(m, 0, sizeof(*m));
-  m->hdr = pkt;
-  m->hlen = (pkt[0] & 15u) * 4;
-  m->tos = pkt[1];
-  m->total_len = get16(pkt + 2);
-  m->id = get16(pkt + 4);
-  m->ttl = pkt[8];
-  m->proto = pkt[9];
-  m->src = (uint32_t)pkt[12] << 24 | (uint32_t)pkt[13] << 16 |
-           (uint32_t)pkt[14] << 8 | pkt[15];
-  m->dst = (uint32_t)pkt[16] << 24 | (uint32_t)pkt[17] << 16 |
-           (uint32_t)pkt[18] << 8 | pkt[19];
-}
 
 /* Offers the stack a Protocol Unreachable about the datagram built from
  * these fields and a 16-byte payload. */
@@ -214,7 +187,7 @@ static void unreach_about(uint32_t src, uint32_t dst, uint8_t proto,
   uint8_t buf[64];
   size_t n = tu_build_ip(buf, src, dst, proto, 11, frag, payload, 16);
   struct sf_ip_meta m;
-  meta_of(buf, &m);
+  sf_ipv4_parse_meta(buf, &m);
   sf_icmp_send_unreach(t.st, &m, buf + 20, n - 20, 2);
 }
 
@@ -345,7 +318,7 @@ static void inject_error(uint8_t type, uint8_t code, const uint8_t *q,
   uint8_t msg[128], buf[160];
   uint32_t rest = type == 3 && code == 4 ? 1400 : 0; /* next-hop MTU */
   size_t m = icmp_msg(msg, type, code, rest, q, qlen);
-  inject_exact(buf, tu_build_ip(buf, ROUTER, TU_LOCAL, 1, 5, 0, msg, m));
+  tu_inject_exact(&t, buf, tu_build_ip(buf, ROUTER, TU_LOCAL, 1, 5, 0, msg, m));
 }
 
 static void inject_error_about_our_segment(uint8_t type, uint8_t code) {
@@ -479,7 +452,7 @@ END_TEST
 START_TEST(test_error_quoting_a_non_first_fragment_is_dropped) {
   uint8_t q[64];
   size_t n = quote_of(q, TU_LOCAL, 6, 8);
-  put16(q + 6, 0x2000 | 10);
+  sf_put16(q + 6, 0x2000 | 10);
   expect_quote_rejected(q, n);
 }
 END_TEST
@@ -495,13 +468,7 @@ END_TEST
 
 /* Starts a connection to TU_REMOTE:8080 and pops its SYN. */
 static int connect_and_pop_syn(struct tu_out *syn) {
-  int fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_ge(fd, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
+  int fd = tu_connect(&t);
   tu_pop(&t, syn);
   ck_assert_uint_eq(syn->proto, 6);
   ck_assert_uint_eq(syn->flags, TH_SYN);
@@ -560,7 +527,7 @@ END_TEST
 START_TEST(test_error_quoting_another_port_leaves_the_connection_alone) {
   struct tu_out syn;
   int fd = connect_and_pop_syn(&syn);
-  put16(syn.raw + 20, syn.sport + 1u);
+  sf_put16(syn.raw + 20, syn.sport + 1u);
   inject_error_about(&syn, 3, 3);
   ck_assert_int_eq(conn_state(fd), SF_TCP_SYN_SENT);
   ck_assert_int_eq(so_error(fd), 0);

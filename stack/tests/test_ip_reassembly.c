@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stack_internal.h"
+#include "synfin/bytes.h"
 #include "test_util.h"
 
 #define MF 0x2000u
@@ -36,34 +37,17 @@ static const sf_stats *stats(void) {
   return sf_stack_stats(t.st);
 }
 
-static void put16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void inject_exact(const uint8_t *pkt, size_t len) {
-  uint8_t *copy = malloc(len ? len : 1);
-  ck_assert_ptr_nonnull(copy);
-  memcpy(copy, pkt, len);
-  tu_inject(&t, copy, len);
-  free(copy);
-}
-
 /* An echo request of `len` bytes in all (header included) whose data
  * depends on ident, so that replies to different datagrams differ. */
 static void echo_msg(uint8_t *msg, size_t len, uint16_t ident) {
   msg[0] = 8;
   msg[1] = 0;
-  put16(msg + 2, 0);
-  put16(msg + 4, ident);
-  put16(msg + 6, 1);
+  sf_put16(msg + 2, 0);
+  sf_put16(msg + 4, ident);
+  sf_put16(msg + 6, 1);
   for (size_t i = 8; i < len; i++)
     msg[i] = (uint8_t)(i * 7 + ident);
-  put16(msg + 2, tu_csum(msg, len, 0));
+  sf_put16(msg + 2, tu_csum(msg, len, 0));
 }
 
 /* Sends len bytes of data as the fragment at offset off from src. */
@@ -71,8 +55,8 @@ static void frag_at(uint32_t src, uint8_t proto, uint16_t id, size_t off,
                     const uint8_t *data, size_t len, bool more) {
   static uint8_t buf[70000];
   uint16_t field = (uint16_t)(off / 8 | (more ? MF : 0));
-  inject_exact(buf,
-               tu_build_ip(buf, src, TU_LOCAL, proto, id, field, data, len));
+  tu_inject_exact(&t, buf,
+                  tu_build_ip(buf, src, TU_LOCAL, proto, id, field, data, len));
 }
 
 /* Sends bytes [off, off + len) of msg as one fragment from src. */
@@ -290,9 +274,9 @@ START_TEST(test_first_fragment_header_counts_toward_the_65535_limit) {
   memset(first + 20, 1, 20); /* no-operation options */
   memcpy(first + 40, data, sizeof(data));
   first[0] = 0x4a;
-  put16(first + 2, (uint32_t)(n + 20 + sizeof(data)));
+  sf_put16(first + 2, (uint32_t)(n + 20 + sizeof(data)));
   tu_fix_ip_csum(first);
-  inject_exact(first, n + 20 + sizeof(data));
+  tu_inject_exact(&t, first, n + 20 + sizeof(data));
   ck_assert_uint_eq(stats()->frag_drop_toolong, 1);
   ck_assert_uint_eq(sf_stack_next_deadline(t.st), SF_TIME_NEVER);
 }
@@ -367,7 +351,7 @@ START_TEST(test_timeout_after_the_first_fragment_sends_time_exceeded) {
   uint8_t msg[48], first[64];
   echo_msg(msg, sizeof(msg), 1);
   size_t n = tu_build_ip(first, TU_REMOTE, TU_LOCAL, 1, 1, MF, msg, 24);
-  inject_exact(first, n);
+  tu_inject_exact(&t, first, n);
   tu_advance(&t, TIMEOUT_US);
   struct tu_out o;
   tu_pop(&t, &o);
@@ -503,8 +487,8 @@ START_TEST(test_reassembled_datagram_is_quoted_with_its_whole_header) {
   ck_assert_uint_eq(o.icmp_type, 3);
   ck_assert_uint_eq(o.icmp_code, 2);
   const uint8_t *quoted = o.data;
-  ck_assert_uint_eq(get16(quoted + 2), 20 + sizeof(payload));
-  ck_assert_uint_eq(get16(quoted + 6), 0); /* no MF, no offset */
+  ck_assert_uint_eq(sf_get16(quoted + 2), 20 + sizeof(payload));
+  ck_assert_uint_eq(sf_get16(quoted + 6), 0); /* no MF, no offset */
   ck_assert_uint_eq(tu_csum(quoted, 20, 0), 0);
   ck_assert_mem_eq(quoted + 20, payload, sizeof(payload));
   tu_expect_silence(&t);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stack_internal.h"
+#include "synfin/bytes.h"
 #include "test_util.h"
 
 #define OTHER_HOST 0xc0a80002u /* 192.168.0.2: not the stack */
@@ -21,43 +22,16 @@ static void teardown(void) {
   tu_teardown(&t);
 }
 
-/* Starts the test's stack again with another MTU. */
-static void restart_with_mtu(uint32_t mtu) {
-  tu_teardown(&t);
-  tu_init(&t, SF_PROFILE_LINUX);
-  t.cfg.mtu = mtu;
-  tu_start(&t);
-}
-
-static void put16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* Injects from a heap copy of exactly len bytes, so that ASan sees any read
- * past the end of the datagram. */
-static void inject_exact(const uint8_t *pkt, size_t len) {
-  uint8_t *copy = malloc(len ? len : 1);
-  ck_assert_ptr_nonnull(copy);
-  memcpy(copy, pkt, len);
-  tu_inject(&t, copy, len);
-  free(copy);
-}
-
 /* An ICMP echo request with `len` bytes of data. */
 static size_t echo_msg(uint8_t *msg, size_t len) {
   msg[0] = 8;
   msg[1] = 0;
-  put16(msg + 2, 0);
-  put16(msg + 4, 0x1234);
-  put16(msg + 6, 1);
+  sf_put16(msg + 2, 0);
+  sf_put16(msg + 4, 0x1234);
+  sf_put16(msg + 6, 1);
   for (size_t i = 0; i < len; i++)
     msg[8 + i] = (uint8_t)(i * 7 + 1);
-  put16(msg + 2, tu_csum(msg, 8 + len, 0));
+  sf_put16(msg + 2, tu_csum(msg, 8 + len, 0));
   return 8 + len;
 }
 
@@ -79,7 +53,7 @@ static size_t echo_with_options(uint8_t *buf, const uint8_t *opt,
   memcpy(buf + 20, opt, optlen);
   memcpy(buf + 20 + olen, msg, n);
   buf[0] = (uint8_t)(0x40 | (20 + olen) / 4);
-  put16(buf + 2, (uint32_t)(20 + olen + n));
+  sf_put16(buf + 2, (uint32_t)(20 + olen + n));
   tu_fix_ip_csum(buf);
   return 20 + olen + n;
 }
@@ -100,7 +74,7 @@ static void expect_echo_reply(void) {
 /* An echo request from src is dropped as a martian. */
 static void expect_martian(uint32_t src) {
   uint8_t buf[64];
-  inject_exact(buf, echo_dgram(buf, src, TU_LOCAL));
+  tu_inject_exact(&t, buf, echo_dgram(buf, src, TU_LOCAL));
   ck_assert_uint_eq(stats()->ip_drop_martian, 1);
   tu_expect_silence(&t);
 }
@@ -108,14 +82,14 @@ static void expect_martian(uint32_t src) {
 /* An echo request to dst is dropped as not addressed to us. */
 static void expect_not_local(uint32_t dst) {
   uint8_t buf[64];
-  inject_exact(buf, echo_dgram(buf, TU_REMOTE, dst));
+  tu_inject_exact(&t, buf, echo_dgram(buf, TU_REMOTE, dst));
   ck_assert_uint_eq(stats()->ip_drop_not_local, 1);
   tu_expect_silence(&t);
 }
 
 START_TEST(test_valid_datagram_is_delivered) {
   uint8_t buf[64];
-  inject_exact(buf, echo_dgram(buf, TU_REMOTE, TU_LOCAL));
+  tu_inject_exact(&t, buf, echo_dgram(buf, TU_REMOTE, TU_LOCAL));
   expect_echo_reply();
 }
 END_TEST
@@ -123,8 +97,8 @@ END_TEST
 START_TEST(test_every_received_datagram_counts_in_ip_in) {
   uint8_t buf[64];
   size_t n = echo_dgram(buf, TU_REMOTE, TU_LOCAL);
-  inject_exact(buf, n);
-  inject_exact(buf, 10);
+  tu_inject_exact(&t, buf, n);
+  tu_inject_exact(&t, buf, 10);
   ck_assert_uint_eq(stats()->ip_in, 2);
 }
 END_TEST
@@ -132,7 +106,7 @@ END_TEST
 START_TEST(test_datagram_shorter_than_a_header_is_dropped) {
   uint8_t buf[64];
   echo_dgram(buf, TU_REMOTE, TU_LOCAL);
-  inject_exact(buf, 19);
+  tu_inject_exact(&t, buf, 19);
   ck_assert_uint_eq(stats()->ip_drop_short, 1);
   tu_expect_silence(&t);
 }
@@ -150,7 +124,7 @@ START_TEST(test_datagram_with_version_6_is_dropped) {
   size_t n = echo_dgram(buf, TU_REMOTE, TU_LOCAL);
   buf[0] = 0x65;
   tu_fix_ip_csum(buf);
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
   ck_assert_uint_eq(stats()->ip_drop_version, 1);
   tu_expect_silence(&t);
 }
@@ -161,7 +135,7 @@ START_TEST(test_datagram_with_header_length_below_20_is_dropped) {
   size_t n = echo_dgram(buf, TU_REMOTE, TU_LOCAL);
   buf[0] = 0x44;
   tu_fix_ip_csum(buf);
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
   ck_assert_uint_eq(stats()->ip_drop_hlen, 1);
   tu_expect_silence(&t);
 }
@@ -170,9 +144,9 @@ END_TEST
 START_TEST(test_datagram_with_total_length_below_header_length_is_dropped) {
   uint8_t buf[64];
   size_t n = echo_dgram(buf, TU_REMOTE, TU_LOCAL);
-  put16(buf + 2, 19);
+  sf_put16(buf + 2, 19);
   tu_fix_ip_csum(buf);
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
   ck_assert_uint_eq(stats()->ip_drop_len, 1);
   tu_expect_silence(&t);
 }
@@ -181,7 +155,7 @@ END_TEST
 START_TEST(test_datagram_with_total_length_beyond_received_bytes_is_dropped) {
   uint8_t buf[64];
   size_t n = echo_dgram(buf, TU_REMOTE, TU_LOCAL);
-  inject_exact(buf, n - 1);
+  tu_inject_exact(&t, buf, n - 1);
   ck_assert_uint_eq(stats()->ip_drop_len, 1);
   tu_expect_silence(&t);
 }
@@ -191,8 +165,8 @@ START_TEST(test_header_length_beyond_received_bytes_is_dropped) {
   uint8_t buf[64];
   echo_dgram(buf, TU_REMOTE, TU_LOCAL);
   buf[0] = 0x4f; /* a 60-byte header in a 40-byte datagram */
-  put16(buf + 2, 40);
-  inject_exact(buf, 40);
+  sf_put16(buf + 2, 40);
+  tu_inject_exact(&t, buf, 40);
   ck_assert_uint_eq(stats()->ip_drop_len, 1);
   tu_expect_silence(&t);
 }
@@ -202,7 +176,7 @@ START_TEST(test_bytes_past_total_length_are_ignored_as_padding) {
   uint8_t buf[80];
   size_t n = echo_dgram(buf, TU_REMOTE, TU_LOCAL);
   memset(buf + n, 0xee, 6);
-  inject_exact(buf, n + 6);
+  tu_inject_exact(&t, buf, n + 6);
   ck_assert_uint_eq(stats()->ip_drop_len, 0);
   expect_echo_reply(); /* 32 bytes of data, not 38 */
 }
@@ -212,7 +186,7 @@ START_TEST(test_datagram_with_bad_header_checksum_is_dropped) {
   uint8_t buf[64];
   size_t n = echo_dgram(buf, TU_REMOTE, TU_LOCAL);
   buf[10] ^= 0x01;
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
   ck_assert_uint_eq(stats()->ip_drop_csum, 1);
   tu_expect_silence(&t);
 }
@@ -276,7 +250,7 @@ END_TEST
 START_TEST(test_unknown_option_is_ignored_and_the_datagram_delivered) {
   const uint8_t opt[] = {0x88, 4, 0x12, 0x34}; /* stream identifier */
   uint8_t buf[100];
-  inject_exact(buf, echo_with_options(buf, opt, sizeof(opt)));
+  tu_inject_exact(&t, buf, echo_with_options(buf, opt, sizeof(opt)));
   ck_assert_uint_eq(stats()->ip_options_ignored, 1);
   expect_echo_reply();
 }
@@ -285,7 +259,7 @@ END_TEST
 START_TEST(test_each_ignored_option_is_counted) {
   const uint8_t opt[] = {0x88, 4, 0x12, 0x34, 0x94, 4, 0, 0}; /* + alert */
   uint8_t buf[100];
-  inject_exact(buf, echo_with_options(buf, opt, sizeof(opt)));
+  tu_inject_exact(&t, buf, echo_with_options(buf, opt, sizeof(opt)));
   ck_assert_uint_eq(stats()->ip_options_ignored, 2);
   expect_echo_reply();
 }
@@ -294,7 +268,7 @@ END_TEST
 START_TEST(test_no_operation_and_end_of_list_are_not_counted) {
   const uint8_t opt[] = {1, 1, 1, 0};
   uint8_t buf[100];
-  inject_exact(buf, echo_with_options(buf, opt, sizeof(opt)));
+  tu_inject_exact(&t, buf, echo_with_options(buf, opt, sizeof(opt)));
   ck_assert_uint_eq(stats()->ip_options_ignored, 0);
   expect_echo_reply();
 }
@@ -303,7 +277,7 @@ END_TEST
 START_TEST(test_option_longer_than_the_header_is_ignored) {
   const uint8_t opt[] = {0x88, 40, 0, 0};
   uint8_t buf[100];
-  inject_exact(buf, echo_with_options(buf, opt, sizeof(opt)));
+  tu_inject_exact(&t, buf, echo_with_options(buf, opt, sizeof(opt)));
   ck_assert_uint_eq(stats()->ip_options_ignored, 1);
   expect_echo_reply();
 }
@@ -312,7 +286,7 @@ END_TEST
 START_TEST(test_option_with_length_zero_ends_the_walk) {
   const uint8_t opt[] = {0x88, 0, 0x88, 0};
   uint8_t buf[100];
-  inject_exact(buf, echo_with_options(buf, opt, sizeof(opt)));
+  tu_inject_exact(&t, buf, echo_with_options(buf, opt, sizeof(opt)));
   ck_assert_uint_eq(stats()->ip_options_ignored, 1);
   expect_echo_reply();
 }
@@ -321,7 +295,7 @@ END_TEST
 START_TEST(test_option_type_in_the_last_header_byte_is_ignored) {
   const uint8_t opt[] = {1, 1, 1, 0x88}; /* no room for its length */
   uint8_t buf[100];
-  inject_exact(buf, echo_with_options(buf, opt, sizeof(opt)));
+  tu_inject_exact(&t, buf, echo_with_options(buf, opt, sizeof(opt)));
   ck_assert_uint_eq(stats()->ip_options_ignored, 1);
   expect_echo_reply();
 }
@@ -333,9 +307,9 @@ START_TEST(test_options_are_never_read_past_a_header_without_payload) {
   const uint8_t opt[] = {1, 1, 1, 0x88}; /* its length byte is past the end */
   memcpy(buf + 20, opt, sizeof(opt));
   buf[0] = 0x46;
-  put16(buf + 2, sizeof(buf));
+  sf_put16(buf + 2, sizeof(buf));
   tu_fix_ip_csum(buf);
-  inject_exact(buf, sizeof(buf));
+  tu_inject_exact(&t, buf, sizeof(buf));
   ck_assert_uint_eq(stats()->ip_options_ignored, 1);
   ck_assert_uint_eq(stats()->ip_drop_proto, 1);
 }
@@ -346,7 +320,7 @@ START_TEST(test_unknown_protocol_is_answered_with_protocol_unreachable) {
   memset(payload, 0xab, sizeof(payload));
   size_t n = tu_build_ip(buf, TU_REMOTE, TU_LOCAL, PROTO_UNKNOWN, 9, 0, payload,
                          sizeof(payload));
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
   ck_assert_uint_eq(stats()->ip_drop_proto, 1);
   struct tu_out o;
   tu_pop(&t, &o);
@@ -364,7 +338,7 @@ START_TEST(test_protocol_unreachable_quotes_the_header_and_data) {
   memset(payload, 0xab, sizeof(payload));
   size_t n = tu_build_ip(buf, TU_REMOTE, TU_LOCAL, PROTO_UNKNOWN, 9, 0, payload,
                          sizeof(payload));
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
   struct tu_out o;
   tu_pop(&t, &o);
   ck_assert_uint_eq(o.len, n);
@@ -377,7 +351,7 @@ START_TEST(test_protocol_unreachable_is_at_most_576_bytes) {
   memset(payload, 0xcd, sizeof(payload));
   size_t n = tu_build_ip(buf, TU_REMOTE, TU_LOCAL, PROTO_UNKNOWN, 9, 0, payload,
                          sizeof(payload));
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
   struct tu_out o;
   tu_pop(&t, &o);
   ck_assert_uint_eq(o.raw_len, 576);
@@ -390,7 +364,7 @@ START_TEST(test_protocol_unreachable_has_valid_checksums) {
   memset(payload, 0x5a, sizeof(payload));
   size_t n = tu_build_ip(buf, TU_REMOTE, TU_LOCAL, PROTO_UNKNOWN, 9, 0, payload,
                          sizeof(payload));
-  inject_exact(buf, n);
+  tu_inject_exact(&t, buf, n);
   struct tu_out o;
   tu_pop(&t, &o);
   ck_assert(o.ip_csum_ok);
@@ -523,7 +497,7 @@ START_TEST(test_datagram_larger_than_the_mtu_is_fragmented) {
 END_TEST
 
 START_TEST(test_fragments_carry_multiples_of_8_bytes_with_an_odd_mtu) {
-  restart_with_mtu(577);
+  tu_restart(&t, SF_PROFILE_LINUX, 577);
   fill_payload(2000);
   sf_ipv4_send(t.st, TU_LOCAL, TU_REMOTE, PROTO_UNKNOWN, 0, false, 2000);
   expect_fragments(2000, 577);
@@ -577,12 +551,12 @@ END_TEST
 
 START_TEST(test_echo_reply_header_has_a_valid_checksum_and_no_fragment_bits) {
   uint8_t buf[64];
-  inject_exact(buf, echo_dgram(buf, TU_REMOTE, TU_LOCAL));
+  tu_inject_exact(&t, buf, echo_dgram(buf, TU_REMOTE, TU_LOCAL));
   struct tu_out o;
   tu_pop(&t, &o);
   ck_assert(o.ip_csum_ok);
   ck_assert_uint_eq(o.frag & 0x3fff, 0);
-  ck_assert_uint_eq(get16(o.raw + 2), o.raw_len);
+  ck_assert_uint_eq(sf_get16(o.raw + 2), o.raw_len);
 }
 END_TEST
 

@@ -3,15 +3,10 @@
  * refused segment, sequence numbers around 2^32, and the linux profile's
  * rate limit on those ACKs. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "test_util.h"
-
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
 
 #define MS 1000u  /* a millisecond of virtual time, in microseconds */
 #define WND 4000u /* receive window: SO_RCVBUF 2000, doubled as Linux does */
@@ -351,6 +346,53 @@ START_TEST(test_zero_window_data_at_rcv_nxt_is_refused) {
 }
 END_TEST
 
+/* RFC 9293 3.10.7.4: a zero window refuses the text, but the segment's
+ * valid ACK still counts (MUST-66 allowance): here it acknowledges our
+ * FIN, and the text is answered with an ACK. */
+START_TEST(test_zero_window_data_at_rcv_nxt_acks_our_fin) {
+  enter_zero_window(SF_TCP_FIN_WAIT_1);
+  struct tu_seg s = {.ack = 1, .flags = TH_ACK | TH_PSH, .len = 10};
+  tu_conn_send_seg(&t, &c, &s);
+  c.ack++;
+  ck_assert_uint_eq(expect_ack(), 0);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_FIN_WAIT_2);
+  ck_assert_uint_eq(tu_info(&t, c.fd).rcv_queued, WND);
+}
+END_TEST
+
+/* The same for an ACK of our data: SND.UNA advances and the send buffer
+ * empties though the text is dropped. */
+START_TEST(test_zero_window_data_at_rcv_nxt_acks_our_data) {
+  enter_zero_window(SF_TCP_ESTABLISHED);
+  tu_write_n(&t, c.fd, 100);
+  tu_conn_expect(&t, &c, TH_ACK | TH_PSH, nxt, rcv_rel(), 100);
+  nxt += 100;
+  struct tu_seg s = {.ack = 100, .flags = TH_ACK | TH_PSH, .len = 10};
+  tu_conn_send_seg(&t, &c, &s);
+  c.ack += 100;
+  ck_assert_uint_eq(expect_ack(), 0);
+  tu_expect_silence(&t);
+  sf_tcp_info i = tu_info(&t, c.fd);
+  ck_assert_uint_eq(i.snd_una - c.iss, nxt);
+  ck_assert_uint_eq(i.snd_queued, 0);
+  ck_assert_uint_eq(i.rcv_queued, WND);
+}
+END_TEST
+
+/* MUST-66: the URG field of a zero-window segment is processed. */
+START_TEST(test_zero_window_data_at_rcv_nxt_urgent_pointer_is_taken) {
+  enter_zero_window(SF_TCP_ESTABLISHED);
+  struct tu_seg s = {.flags = TH_ACK | TH_URG, .urp = 5, .len = 10};
+  tu_conn_send_seg(&t, &c, &s);
+  ck_assert_uint_eq(expect_ack(), 0);
+  tu_expect_silence(&t);
+  struct pollfd p = {.fd = c.fd, .events = POLLPRI};
+  ck_assert_int_eq(sf_poll(t.st, &p, 1), 1);
+  ck_assert_int_eq(p.revents, POLLPRI);
+}
+END_TEST
+
 START_TEST(test_zero_window_data_is_accepted_once_window_reopens) {
   enter_zero_window(SF_TCP_ESTABLISHED);
   send_bytes(0, 10, 0);
@@ -559,6 +601,9 @@ Suite *tu_suite(void) {
   tcase_add_loop_test(zw, test_zero_window_data_at_rcv_nxt_is_refused, 0,
                       COUNT(rcv_states));
   tcase_add_test(zw, test_zero_window_data_is_accepted_once_window_reopens);
+  tcase_add_test(zw, test_zero_window_data_at_rcv_nxt_acks_our_fin);
+  tcase_add_test(zw, test_zero_window_data_at_rcv_nxt_acks_our_data);
+  tcase_add_test(zw, test_zero_window_data_at_rcv_nxt_urgent_pointer_is_taken);
   suite_add_tcase(s, zw);
 
   TCase *wrap = tcase_create("wrap");

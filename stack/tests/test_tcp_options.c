@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tcp.h"
+#include "synfin/bytes.h"
 #include "test_util.h"
 
 static struct tu t;
@@ -34,15 +35,6 @@ static const uint8_t opts_mss_ts[16] = {2, 4, 0x05, 0xb4, 1, 1, 8, 10,
 static const uint8_t opts_mss_ws[8] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7};
 static const uint8_t opts_mss_sack[6] = {2, 4, 0x05, 0xb4, 4, 2};
 
-/* Restarts the stack with another profile or MTU. */
-static void restart(enum sf_profile_id id, uint32_t mtu) {
-  tu_teardown(&t);
-  tu_init(&t, id);
-  if (mtu)
-    t.cfg.mtu = mtu;
-  tu_start(&t);
-}
-
 static void listen_8080(void) {
   int fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
   ck_assert_int_eq(fd, 3);
@@ -69,22 +61,9 @@ static void synack_for(const uint8_t *opts, uint8_t optlen, struct tu_out *o) {
 
 /* Connects to the peer and pops the SYN. */
 static void syn_of_connect(struct tu_out *o) {
-  int fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_eq(fd, 3);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
+  tu_connect(&t);
   tu_pop(&t, o);
   ck_assert_uint_eq(o->flags, TH_SYN);
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
 }
 
 /* Compares the option bytes of o with want; the TS value and echo are
@@ -96,8 +75,8 @@ static void expect_opts(const struct tu_out *o, const uint8_t *want_in,
   memcpy(want, want_in, n);
   if (ts_off >= 0) {
     ck_assert(o->has_ts);
-    put32(want + ts_off, o->ts_val);
-    put32(want + ts_off + 4, o->ts_ecr);
+    sf_put32(want + ts_off, o->ts_val);
+    sf_put32(want + ts_off + 4, o->ts_ecr);
   }
   ck_assert_uint_eq(o->optlen, n);
   for (uint8_t i = 0; i < n; i++)
@@ -153,7 +132,7 @@ END_TEST
 START_TEST(test_parse_sack_blocks) {
   uint8_t o[36] = {1, 1, 5, 34};
   for (uint32_t i = 0; i < 8; i++)
-    put32(o + 4 + 4 * i, 1000 * (i + 1));
+    sf_put32(o + 4 + 4 * i, 1000 * (i + 1));
   struct sf_tcp_seg s;
   ck_assert_int_eq(parse(o, sizeof(o), &s), 0);
   ck_assert_uint_eq(s.nsack, 4);
@@ -167,8 +146,8 @@ END_TEST
 START_TEST(test_parse_sack_with_bad_length_is_ignored) {
   /* RFC 2018 3: the length is 2 + 8n */
   uint8_t o[16] = {1, 1, 5, 12};
-  put32(o + 4, 1000);
-  put32(o + 8, 2000);
+  sf_put32(o + 4, 1000);
+  sf_put32(o + 8, 2000);
   struct sf_tcp_seg s;
   parse(o, sizeof(o), &s);
   ck_assert_uint_eq(s.nsack, 0);
@@ -558,8 +537,8 @@ START_TEST(test_sack_option_on_a_pure_ack_is_taken) {
   tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 1, 1, 500);
   tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 501, 1, 500);
   uint8_t sack[12] = {1, 1, 5, 10};
-  put32(sack + 4, c.iss + 501);
-  put32(sack + 8, c.iss + 1001);
+  sf_put32(sack + 4, c.iss + 501);
+  sf_put32(sack + 8, c.iss + 1001);
   for (int i = 0; i < 3; i++)
     tu_conn_send_seg(&t, &c,
                      &(struct tu_seg){.flags = TH_ACK,
@@ -637,12 +616,12 @@ START_TEST(test_send_mss_leaves_room_for_the_timestamp_option) {
 END_TEST
 
 START_TEST(test_small_mtu_lowers_advertised_and_send_mss) {
-  restart(SF_PROFILE_LINUX, 1000);
+  tu_restart(&t, SF_PROFILE_LINUX, 1000);
   struct tu_out o;
   synack_for(tu_opts_mss, sizeof(tu_opts_mss), &o);
   ck_assert_uint_eq(o.mss, 960);
   tu_drain(&t);
-  restart(SF_PROFILE_LINUX, 1000);
+  tu_restart(&t, SF_PROFILE_LINUX, 1000);
   struct tu_conn c;
   tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
   ck_assert_uint_eq(tu_info(&t, c.fd).mss, 960);
@@ -672,12 +651,7 @@ END_TEST
 
 START_TEST(test_window_of_a_received_syn_is_not_scaled) {
   /* RFC 7323 2.2: the SYN-ACK's window 1000 is 1000 bytes, not 1000 << 7 */
-  int fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
+  int fd = tu_connect(&t);
   struct tu_out syn;
   tu_pop(&t, &syn);
   struct tu_seg sa = {.sport = 8080,

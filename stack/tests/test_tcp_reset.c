@@ -7,12 +7,6 @@
 
 #include "test_util.h"
 
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
-
 #define MS 1000u /* a millisecond of virtual time, in microseconds */
 
 static struct tu t;
@@ -40,35 +34,6 @@ static void open_passive(struct tu_conn *c) {
 
 static uint32_t rcv_rel(const struct tu_conn *c) {
   return c->seq - c->irs;
-}
-
-static int so_error(int fd) {
-  int e = -1;
-  socklen_t len = sizeof(e);
-  ck_assert_int_eq(sf_getsockopt(t.st, fd, SOL_SOCKET, SO_ERROR, &e, &len), 0);
-  return e;
-}
-
-/* connect() to the peer; returns with the SYN checked, in SYN-SENT. */
-static void syn_sent(struct tu_conn *c) {
-  memset(c, 0, sizeof(*c));
-  c->lfd = -1;
-  c->fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_ge(c->fd, 3);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, c->fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
-  struct tu_out o;
-  tu_pop(&t, &o);
-  ck_assert_uint_eq(o.flags, TH_SYN);
-  c->lport = o.sport;
-  c->rport = 8080;
-  c->iss = o.seq;
-  c->irs = 2000000;
-  c->seq = c->irs;
-  c->ack = o.seq + 1;
 }
 
 /* The peer's SYN to a listener on 8080; returns in SYN-RECEIVED. */
@@ -258,7 +223,7 @@ END_TEST
 /* 3.10.7.3 first: SEG.ACK =< ISS is not acceptable: <SEQ=SEG.ACK><RST>. */
 START_TEST(test_syn_sent_ack_of_iss_gets_rst) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   tu_conn_send_at(&t, &c, TH_ACK, 0, -1, 0);
   expect_rst_seq(c.iss);
   tu_expect_silence(&t);
@@ -268,7 +233,7 @@ END_TEST
 
 START_TEST(test_syn_sent_syn_ack_above_snd_nxt_gets_rst) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   tu_conn_send_at(&t, &c, TH_SYN | TH_ACK, 0, 1, 0);
   expect_rst_seq(c.iss + 2);
   tu_expect_silence(&t);
@@ -284,11 +249,11 @@ END_TEST
  * the segment and return)". */
 START_TEST(test_syn_sent_rst_with_unacceptable_ack_is_dropped) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   tu_conn_send_at(&t, &c, TH_RST | TH_ACK, 0, 5, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_SYN_SENT);
-  ck_assert_int_eq(so_error(c.fd), 0);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0);
 }
 END_TEST
 
@@ -321,18 +286,18 @@ END_TEST
 
 START_TEST(test_syn_sent_rst_acking_syn_refuses_connection) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   tu_conn_send(&t, &c, TH_RST | TH_ACK, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), ECONNREFUSED);
-  ck_assert_int_eq(so_error(c.fd), 0); /* reported once */
+  ck_assert_int_eq(tu_so_error(&t, c.fd), ECONNREFUSED);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0); /* reported once */
 }
 END_TEST
 
 START_TEST(test_syn_sent_refused_read_reports_econnrefused) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   tu_conn_send(&t, &c, TH_RST | TH_ACK, 0);
   uint8_t b;
   ck_assert_int_eq(sf_read(t.st, c.fd, &b, 1), -ECONNREFUSED);
@@ -342,11 +307,11 @@ END_TEST
 /* RFC 5961 3.2 / 3.10.7.3: a RST without an ACK of our SYN is dropped. */
 START_TEST(test_syn_sent_rst_without_ack_is_ignored) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   tu_conn_send(&t, &c, TH_RST, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_SYN_SENT);
-  ck_assert_int_eq(so_error(c.fd), 0);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0);
   tu_conn_send(&t, &c, TH_SYN | TH_ACK, 0);
   tu_conn_expect(&t, &c, TH_ACK, 1, 1, 0);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_ESTABLISHED);
@@ -386,14 +351,14 @@ END_TEST
  * reports ECONNRESET here. */
 START_TEST(test_syn_received_active_rst_refuses_connection) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   tu_conn_send(&t, &c, TH_SYN, 0);
   tu_conn_expect(&t, &c, TH_SYN | TH_ACK, 0, 1, 0);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_SYN_RECEIVED);
   tu_conn_send(&t, &c, TH_RST, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), ECONNREFUSED);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), ECONNREFUSED);
 }
 END_TEST
 
@@ -468,7 +433,7 @@ START_TEST(test_closing_exact_rst_closes_without_error) {
   tu_conn_send(&t, &c, TH_RST, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), 0);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0);
 }
 END_TEST
 
@@ -479,7 +444,7 @@ START_TEST(test_last_ack_exact_rst_closes_without_error) {
   tu_conn_send(&t, &c, TH_RST, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), 0);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0);
 }
 END_TEST
 
@@ -491,7 +456,7 @@ START_TEST(test_time_wait_exact_rst_closes_without_error) {
   tu_conn_send(&t, &c, TH_RST, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), 0);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0);
 }
 END_TEST
 
@@ -506,7 +471,7 @@ START_TEST(test_rst_in_window_not_exact_sends_challenge_ack) {
   tu_conn_expect(&t, &c, TH_ACK, nxt, rcv_rel(&c), 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), state);
-  ck_assert_int_eq(so_error(c.fd), 0);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0);
 }
 END_TEST
 
@@ -565,7 +530,7 @@ START_TEST(test_rst_in_zero_window_resets) {
   tu_conn_send(&t, &c, TH_RST, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), ECONNRESET);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), ECONNRESET);
 }
 END_TEST
 
@@ -577,7 +542,7 @@ START_TEST(test_rst_with_data_in_zero_window_resets) {
   tu_conn_send(&t, &c, TH_RST | TH_ACK, 20);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), ECONNRESET);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), ECONNRESET);
 }
 END_TEST
 
@@ -601,7 +566,7 @@ START_TEST(test_syn_at_rcv_nxt_draws_challenge_ack_and_does_not_reset) {
   tu_conn_expect(&t, &c, TH_ACK, nxt, rcv_rel(&c), 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), state);
-  ck_assert_int_eq(so_error(c.fd), 0);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0);
 }
 END_TEST
 

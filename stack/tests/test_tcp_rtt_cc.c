@@ -31,14 +31,6 @@ static void teardown(void) {
   tu_teardown(&t);
 }
 
-static void restart(enum sf_profile_id id, uint32_t mtu) {
-  tu_teardown(&t);
-  tu_init(&t, id);
-  if (mtu)
-    t.cfg.mtu = mtu;
-  tu_start(&t);
-}
-
 static struct sf_tcb fresh_tcb(void) {
   struct sf_tcb tcb;
   memset(&tcb, 0, sizeof(tcb));
@@ -302,12 +294,7 @@ END_TEST
 
 START_TEST(test_rto_before_any_rtt_sample_is_one_second) {
   /* RFC 6298 2.1 */
-  int fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
+  int fd = tu_connect(&t);
   ck_assert_uint_eq(tu_info(&t, fd).rto_us, 1 * SEC);
   struct tu_out o;
   tu_pop(&t, &o);
@@ -520,7 +507,7 @@ START_TEST(test_rfc_sends_an_initial_window_of_four_1000_byte_segments) {
 END_TEST
 
 START_TEST(test_rfc_sends_an_initial_window_of_two_large_segments) {
-  restart(SF_PROFILE_RFC, 9000);
+  tu_restart(&t, SF_PROFILE_RFC, 9000);
   const uint8_t mss4000[] = {2, 4, 0x0f, 0xa0};
   struct tu_conn c;
   tu_open_passive(&t, &c, mss4000, sizeof(mss4000));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tcp.h"
+#include "synfin/bytes.h"
 #include "test_util.h"
 
 #define MS 1000u
@@ -26,13 +27,6 @@ static void teardown(void) {
   tu_teardown(&t);
 }
 
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
 static void nodelay(int fd, int on) {
   ck_assert_int_eq(
       sf_setsockopt(t.st, fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)), 0);
@@ -44,12 +38,7 @@ static void open_active_win(struct tu_conn *c, uint16_t win,
                             const uint8_t *opts, uint8_t optlen) {
   memset(c, 0, sizeof(*c));
   c->lfd = -1;
-  c->fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, c->fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
+  c->fd = tu_connect(&t);
   struct tu_out syn;
   tu_pop(&t, &syn);
   c->lport = syn.sport;
@@ -105,8 +94,8 @@ static void send_sack(struct tu_conn *c, uint32_t nblocks,
                       const uint32_t (*blocks)[2]) {
   uint8_t opts[36] = {1, 1, 5, (uint8_t)(2 + 8 * nblocks)};
   for (uint32_t i = 0; i < nblocks; i++) {
-    put32(opts + 4 + 8 * i, c->iss + blocks[i][0]);
-    put32(opts + 8 + 8 * i, c->iss + blocks[i][1]);
+    sf_put32(opts + 4 + 8 * i, c->iss + blocks[i][0]);
+    sf_put32(opts + 8 + 8 * i, c->iss + blocks[i][1]);
   }
   tu_conn_send_seg(&t, c,
                    &(struct tu_seg){.flags = TH_ACK,

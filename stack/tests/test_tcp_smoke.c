@@ -3,12 +3,6 @@
 
 #include "test_util.h"
 
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
-
 static struct tu t;
 
 static void setup(void) {

@@ -5,12 +5,6 @@
 
 #include "test_util.h"
 
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
-
 #define S 1000000u /* one second of virtual time, in microseconds */
 
 static struct tu t;
@@ -35,33 +29,10 @@ static uint32_t rcv_rel(const struct tu_conn *c) {
   return c->seq - c->irs;
 }
 
-/* connect() to the peer; returns with the SYN checked, in SYN-SENT. */
-static void syn_sent(struct tu_conn *c) {
-  memset(c, 0, sizeof(*c));
-  c->lfd = -1;
-  c->fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_ge(c->fd, 3);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, c->fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
-  struct tu_out o;
-  tu_pop(&t, &o);
-  ck_assert_uint_eq(o.flags, TH_SYN);
-  c->lport = o.sport;
-  c->rport = 8080;
-  c->iss = o.seq;
-  c->irs = 2000000;
-  c->seq = c->irs;
-  c->ack = o.seq + 1;
-  ck_assert_int_eq(tu_state(&t, c->fd), SF_TCP_SYN_SENT);
-}
-
 /* Simultaneous open (MUST-10): a bare SYN in SYN-SENT is answered with a
  * SYN-ACK and the connection enters SYN-RECEIVED. */
 static void simultaneous_syn_received(struct tu_conn *c) {
-  syn_sent(c);
+  tu_syn_sent(&t, c);
   tu_conn_send(&t, c, TH_SYN, 0);
   tu_conn_expect(&t, c, TH_SYN | TH_ACK, 0, 1, 0);
   ck_assert_int_eq(tu_state(&t, c->fd), SF_TCP_SYN_RECEIVED);
@@ -132,7 +103,7 @@ END_TEST
 
 START_TEST(test_syn_sent_syn_ack_enters_established_and_acks) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   tu_conn_send(&t, &c, TH_SYN | TH_ACK, 0);
   tu_conn_expect(&t, &c, TH_ACK, 1, 1, 0);
   tu_expect_silence(&t);
@@ -142,7 +113,7 @@ END_TEST
 
 START_TEST(test_simultaneous_open_syn_enters_syn_received) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   /* MUST-10: <SEQ=ISS><ACK=IRS+1><CTL=SYN,ACK> in reply to a bare SYN */
   tu_conn_send(&t, &c, TH_SYN, 0);
   tu_conn_expect(&t, &c, TH_SYN | TH_ACK, 0, 1, 0);
@@ -424,25 +395,78 @@ END_TEST
 
 /* --- closing before ESTABLISHED ----------------------------------------- */
 
-/* RFC 9293 3.10.4: CLOSE in SYN-RECEIVED enters FIN-WAIT-1. The FIN goes
- * out no later than once the SYN is acknowledged (the RFC would send it at
- * once as nothing was queued; the stack holds it until then). */
+/* RFC 9293 3.10.4: CLOSE in SYN-RECEIVED with nothing queued forms a FIN,
+ * sends it and enters FIN-WAIT-1 (Linux sends it at once too). */
 START_TEST(test_syn_received_close_enters_fin_wait_1) {
   struct tu_conn c;
   simultaneous_syn_received(&c);
   ck_assert_int_eq(sf_shutdown(t.st, c.fd, SHUT_WR), 0);
-  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_FIN_WAIT_1);
-  tu_conn_send(&t, &c, TH_ACK, 0);
   tu_conn_expect(&t, &c, TH_FIN | TH_ACK, 1, 1, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_FIN_WAIT_1);
 }
 END_TEST
 
+/* close() in SYN-RECEIVED: the FIN follows the SYN-ACK in sequence space
+ * before the peer has acknowledged the SYN: <SEQ=ISS+1><CTL=FIN,ACK>. */
+static void close_in_syn_received(struct tu_conn *c) {
+  simultaneous_syn_received(c);
+  ck_assert_int_eq(sf_close(t.st, c->fd), 0);
+  tu_conn_expect(&t, c, TH_FIN | TH_ACK, 1, 1, 0);
+}
+
+START_TEST(test_syn_received_close_sends_fin_at_once) {
+  struct tu_conn c;
+  close_in_syn_received(&c);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_conn_state(&t, &c), SF_TCP_FIN_WAIT_1);
+}
+END_TEST
+
+/* RFC 6298 5.4: the retransmission timer resends the earliest
+ * unacknowledged segment, the SYN-ACK at the ISS, not the FIN. */
+START_TEST(test_syn_received_close_timeout_resends_syn_ack) {
+  struct tu_conn c;
+  close_in_syn_received(&c);
+  tu_advance(&t, sf_stack_next_deadline(t.st) - t.now);
+  tu_conn_expect(&t, &c, TH_SYN | TH_ACK, 0, 1, 0);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_conn_state(&t, &c), SF_TCP_FIN_WAIT_1);
+}
+END_TEST
+
+/* Once the peer acknowledges the retransmitted SYN alone, the FIN goes out
+ * again at ISS+1; its ACK then leads to FIN-WAIT-2. */
+START_TEST(test_syn_received_close_ack_of_syn_resends_fin) {
+  struct tu_conn c;
+  close_in_syn_received(&c);
+  tu_advance(&t, sf_stack_next_deadline(t.st) - t.now);
+  tu_conn_expect(&t, &c, TH_SYN | TH_ACK, 0, 1, 0);
+  tu_conn_send(&t, &c, TH_ACK, 0);
+  tu_conn_expect(&t, &c, TH_FIN | TH_ACK, 1, 1, 0);
+  tu_expect_silence(&t);
+  c.ack++;
+  tu_conn_send(&t, &c, TH_ACK, 0);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_conn_state(&t, &c), SF_TCP_FIN_WAIT_2);
+}
+END_TEST
+
+/* One ACK of both the SYN and the FIN ends FIN-WAIT-1. */
+START_TEST(test_syn_received_close_ack_of_syn_and_fin_enters_fin_wait_2) {
+  struct tu_conn c;
+  close_in_syn_received(&c);
+  c.ack++;
+  tu_conn_send(&t, &c, TH_ACK, 0);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_conn_state(&t, &c), SF_TCP_FIN_WAIT_2);
+}
+END_TEST
+
 /* RFC 9293 3.10.4: CLOSE in SYN-SENT deletes the TCB; nothing is sent. */
 START_TEST(test_syn_sent_close_enters_closed_silently) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   ck_assert_int_eq(sf_close(t.st, c.fd), 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_conn_state(&t, &c), -1);
@@ -457,7 +481,7 @@ END_TEST
 
 START_TEST(test_syn_sent_shutdown_write_enters_closed) {
   struct tu_conn c;
-  syn_sent(&c);
+  tu_syn_sent(&t, &c);
   ck_assert_int_eq(sf_shutdown(t.st, c.fd, SHUT_WR), 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
@@ -740,6 +764,11 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_last_ack_ack_of_fin_enters_closed);
   tcase_add_test(tc, test_last_ack_with_descriptor_ends_in_closed);
   tcase_add_test(tc, test_syn_received_close_enters_fin_wait_1);
+  tcase_add_test(tc, test_syn_received_close_sends_fin_at_once);
+  tcase_add_test(tc, test_syn_received_close_timeout_resends_syn_ack);
+  tcase_add_test(tc, test_syn_received_close_ack_of_syn_resends_fin);
+  tcase_add_test(tc,
+                 test_syn_received_close_ack_of_syn_and_fin_enters_fin_wait_2);
   tcase_add_test(tc, test_syn_sent_close_enters_closed_silently);
   tcase_add_test(tc, test_syn_sent_shutdown_write_enters_closed);
   tcase_add_test(tc, test_half_close_fin_wait_2_keeps_reading_data);
@@ -765,6 +794,9 @@ Suite *tu_suite(void) {
   tcase_add_checked_fixture(rfc, setup_rfc, teardown);
   tcase_add_test(rfc, test_rfc_time_wait_lasts_exactly_240_s);
   tcase_add_test(rfc, test_rfc_orphan_fin_wait_2_does_not_time_out);
+  tcase_add_test(rfc, test_syn_received_close_sends_fin_at_once);
+  tcase_add_test(rfc, test_syn_received_close_timeout_resends_syn_ack);
+  tcase_add_test(rfc, test_syn_received_close_ack_of_syn_resends_fin);
   suite_add_tcase(s, rfc);
   return s;
 }

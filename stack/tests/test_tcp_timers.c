@@ -27,22 +27,6 @@ static void teardown(void) {
   tu_teardown(&t);
 }
 
-static void restart(enum sf_profile_id id) {
-  tu_teardown(&t);
-  tu_setup(&t, id);
-}
-
-static int connect_to_peer(void) {
-  int fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_ge(fd, 3);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
-  return fd;
-}
-
 static void expect_syn_at(uint8_t flags, uint32_t seq, uint64_t at) {
   struct tu_out o;
   tu_pop(&t, &o);
@@ -50,13 +34,6 @@ static void expect_syn_at(uint8_t flags, uint32_t seq, uint64_t at) {
   ck_assert_uint_eq(o.seq, seq);
   ck_assert_msg(o.t_us == at, "sent at %llu, expected %llu",
                 (unsigned long long)o.t_us, (unsigned long long)at);
-}
-
-static int so_error(int fd) {
-  int e = -1;
-  socklen_t len = sizeof(e);
-  ck_assert_int_eq(sf_getsockopt(t.st, fd, SOL_SOCKET, SO_ERROR, &e, &len), 0);
-  return e;
 }
 
 static void set_tcp_opt(int fd, int name, int v) {
@@ -90,7 +67,7 @@ static void data_behind_zero_window(struct tu_conn *c) {
 
 START_TEST(test_syn_is_retransmitted_at_1_3_7_15_31_63_seconds) {
   /* RFC 6298 2.1 and 5.5: 1 s, doubling; Linux's tcp_syn_retries 6 */
-  int fd = connect_to_peer();
+  int fd = tu_connect(&t);
   struct tu_out syn;
   tu_pop(&t, &syn);
   tu_advance(&t, 63 * SEC);
@@ -103,7 +80,7 @@ START_TEST(test_syn_is_retransmitted_at_1_3_7_15_31_63_seconds) {
 END_TEST
 
 START_TEST(test_connect_gives_up_after_syn_retries_with_etimedout) {
-  int fd = connect_to_peer();
+  int fd = tu_connect(&t);
   tu_advance(&t, 127 * SEC - 1);
   ck_assert_uint_eq(tu_pending(&t), 7);
   tu_drain(&t);
@@ -111,13 +88,13 @@ START_TEST(test_connect_gives_up_after_syn_retries_with_etimedout) {
   tu_advance(&t, 1);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(fd), ETIMEDOUT);
+  ck_assert_int_eq(tu_so_error(&t, fd), ETIMEDOUT);
 }
 END_TEST
 
 START_TEST(test_syn_retries_setting_bounds_the_retransmissions) {
   tu_profile_set(&t, "syn_retries", 2);
-  int fd = connect_to_peer();
+  int fd = tu_connect(&t);
   struct tu_out syn;
   tu_pop(&t, &syn);
   tu_advance(&t, 10 * SEC);
@@ -125,12 +102,12 @@ START_TEST(test_syn_retries_setting_bounds_the_retransmissions) {
   expect_syn_at(TH_SYN, syn.seq, 3 * SEC);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(fd), ETIMEDOUT);
+  ck_assert_int_eq(tu_so_error(&t, fd), ETIMEDOUT);
 }
 END_TEST
 
 START_TEST(test_retransmitted_syn_keeps_its_options) {
-  connect_to_peer();
+  tu_connect(&t);
   struct tu_out a, b;
   tu_pop(&t, &a);
   tu_advance(&t, 1 * SEC);
@@ -185,7 +162,7 @@ END_TEST
 
 START_TEST(test_rto_is_three_seconds_after_a_retransmitted_syn) {
   /* RFC 6298 5.7 */
-  int fd = connect_to_peer();
+  int fd = tu_connect(&t);
   struct tu_out syn;
   tu_pop(&t, &syn);
   tu_advance(&t, 1 * SEC);
@@ -321,7 +298,7 @@ START_TEST(test_unanswered_probes_give_up_after_retries2) {
   tu_advance(&t, 1);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), ETIMEDOUT);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), ETIMEDOUT);
 }
 END_TEST
 
@@ -380,7 +357,7 @@ END_TEST
 START_TEST(test_delayed_ack_never_waits_half_a_second) {
   /* RFC 9293 MUST-40, in both profiles */
   for (int p = 0; p < 2; p++) {
-    restart(p == 0 ? SF_PROFILE_LINUX : SF_PROFILE_RFC);
+    tu_restart(&t, p == 0 ? SF_PROFILE_LINUX : SF_PROFILE_RFC, 0);
     struct tu_conn c;
     tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
     use_up_quickacks(&c, p == 0 ? 16 : 0);
@@ -592,7 +569,7 @@ START_TEST(test_keepcnt_unanswered_probes_reset_with_etimedout) {
   tu_advance(&t, 1);
   tu_conn_expect_at(&t, &c, TH_RST | TH_ACK, 1, 1, 0, 16 * SEC);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(so_error(c.fd), ETIMEDOUT);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), ETIMEDOUT);
 }
 END_TEST
 

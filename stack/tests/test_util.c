@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synfin/bytes.h"
+
 static void *count_alloc(void *ctx, size_t size) {
   struct tu *t = ctx;
   t->allocs++;
@@ -79,6 +81,14 @@ void tu_teardown(struct tu *t) {
                 t->allocs, t->frees);
 }
 
+void tu_restart(struct tu *t, enum sf_profile_id id, uint32_t mtu) {
+  tu_teardown(t);
+  tu_init(t, id);
+  if (mtu)
+    t->cfg.mtu = mtu;
+  tu_start(t);
+}
+
 void tu_advance(struct tu *t, uint64_t us) {
   t->now += us;
   ck_assert_int_eq(sf_stack_advance(t->st, t->now), 0);
@@ -91,17 +101,16 @@ void tu_inject(struct tu *t, const void *pkt, size_t len) {
                 "invariant broken: %s", why);
 }
 
+void tu_inject_exact(struct tu *t, const void *pkt, size_t len) {
+  uint8_t *copy = malloc(len ? len : 1);
+  ck_assert_ptr_nonnull(copy);
+  memcpy(copy, pkt, len);
+  tu_inject(t, copy, len);
+  free(copy);
+}
+
 size_t tu_pending(const struct tu *t) {
   return t->nout - t->next;
-}
-
-static uint16_t get16(const uint8_t *p) {
-  return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-         p[3];
 }
 
 uint16_t tu_csum(const void *buf, size_t len, uint32_t sum) {
@@ -137,20 +146,20 @@ static void decode_tcp_options(struct tu_out *o) {
     ck_assert_msg(l >= 2 && i + l <= o->optlen, "stack sent bad option length");
     const uint8_t *v = o->opts + i + 2;
     if (kind == 2 && l == 4)
-      o->mss = get16(v);
+      o->mss = sf_get16(v);
     else if (kind == 3 && l == 3)
       o->ws = v[0];
     else if (kind == 4 && l == 2)
       o->sackok = true;
     else if (kind == 8 && l == 10) {
       o->has_ts = true;
-      o->ts_val = get32(v);
-      o->ts_ecr = get32(v + 4);
+      o->ts_val = sf_get32(v);
+      o->ts_ecr = sf_get32(v + 4);
     } else if (kind == 5) {
       o->nsack = (uint8_t)((l - 2) / 8);
       for (int b = 0; b < o->nsack && b < 4; b++) {
-        o->sack[b][0] = get32(v + 8 * b);
-        o->sack[b][1] = get32(v + 8 * b + 4);
+        o->sack[b][0] = sf_get32(v + 8 * b);
+        o->sack[b][1] = sf_get32(v + 8 * b + 4);
       }
     }
     i += l;
@@ -169,28 +178,28 @@ void tu_pop(struct tu *t, struct tu_out *o) {
   uint32_t hl = (b[0] & 15u) * 4;
   ck_assert_uint_eq(b[0] >> 4, 4);
   o->tos = b[1];
-  o->total_len = get16(b + 2);
+  o->total_len = sf_get16(b + 2);
   ck_assert_uint_eq(o->total_len, p->len);
-  o->id = get16(b + 4);
-  o->frag = get16(b + 6);
+  o->id = sf_get16(b + 4);
+  o->frag = sf_get16(b + 6);
   o->ttl = b[8];
   o->proto = b[9];
-  o->src = get32(b + 12);
-  o->dst = get32(b + 16);
+  o->src = sf_get32(b + 12);
+  o->dst = sf_get32(b + 16);
   o->ip_csum_ok = tu_csum(b, hl, 0) == 0;
   const uint8_t *l4 = b + hl;
   size_t l4len = p->len - hl;
   if (o->proto == 6 && (o->frag & 0x3fff) == 0) {
     ck_assert_msg(l4len >= 20, "stack sent a runt TCP segment");
-    o->sport = get16(l4);
-    o->dport = get16(l4 + 2);
-    o->seq = get32(l4 + 4);
-    o->ack = get32(l4 + 8);
+    o->sport = sf_get16(l4);
+    o->dport = sf_get16(l4 + 2);
+    o->seq = sf_get32(l4 + 4);
+    o->ack = sf_get32(l4 + 8);
     uint32_t doff = (l4[12] >> 4) * 4u;
     ck_assert_msg(doff >= 20 && doff <= l4len, "stack sent bad data offset");
     o->flags = l4[13];
-    o->win = get16(l4 + 14);
-    o->urp = get16(l4 + 18);
+    o->win = sf_get16(l4 + 14);
+    o->urp = sf_get16(l4 + 18);
     o->optlen = (uint8_t)(doff - 20);
     memcpy(o->opts, l4 + 20, o->optlen);
     o->tcp_csum_ok =
@@ -224,22 +233,10 @@ void tu_drain(struct tu *t) {
   t->next = t->nout;
 }
 
-static void put16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
 void tu_fix_ip_csum(uint8_t *pkt) {
   uint32_t hl = (pkt[0] & 15u) * 4;
-  put16(pkt + 10, 0);
-  put16(pkt + 10, tu_csum(pkt, hl, 0));
+  sf_put16(pkt + 10, 0);
+  sf_put16(pkt + 10, tu_csum(pkt, hl, 0));
 }
 
 size_t tu_build_ip(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
@@ -247,13 +244,13 @@ size_t tu_build_ip(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
                    size_t len) {
   memset(buf, 0, 20);
   buf[0] = 0x45;
-  put16(buf + 2, (uint16_t)(20 + len));
-  put16(buf + 4, id);
-  put16(buf + 6, frag);
+  sf_put16(buf + 2, (uint16_t)(20 + len));
+  sf_put16(buf + 4, id);
+  sf_put16(buf + 6, frag);
   buf[8] = 64;
   buf[9] = proto;
-  put32(buf + 12, src);
-  put32(buf + 16, dst);
+  sf_put32(buf + 12, src);
+  sf_put32(buf + 16, dst);
   if (len)
     memmove(buf + 20, payload, len);
   tu_fix_ip_csum(buf);
@@ -267,14 +264,14 @@ size_t tu_build_tcp(uint8_t *buf, const struct tu_seg *s) {
   uint32_t optlen = (s->optlen + 3u) & ~3u;
   uint32_t doff = 20 + optlen;
   memset(th, 0, doff);
-  put16(th, s->sport ? s->sport : 40000);
-  put16(th + 2, s->dport ? s->dport : 8080);
-  put32(th + 4, s->seq);
-  put32(th + 8, s->ack);
+  sf_put16(th, s->sport ? s->sport : 40000);
+  sf_put16(th + 2, s->dport ? s->dport : 8080);
+  sf_put32(th + 4, s->seq);
+  sf_put32(th + 8, s->ack);
   th[12] = (uint8_t)((doff / 4) << 4);
   th[13] = s->flags;
-  put16(th + 14, s->win_zero ? 0 : (s->win ? s->win : 65535));
-  put16(th + 18, s->urp);
+  sf_put16(th + 14, s->win_zero ? 0 : (s->win ? s->win : 65535));
+  sf_put16(th + 18, s->urp);
   if (s->optlen)
     memcpy(th + 20, s->opts, s->optlen);
   if (s->data)
@@ -283,18 +280,18 @@ size_t tu_build_tcp(uint8_t *buf, const struct tu_seg *s) {
     memset(th + doff, 0, s->len);
   uint32_t l4 = doff + s->len;
   uint16_t c = tu_csum(th, l4, pseudo(src, dst, 6, l4));
-  put16(th + 16, s->bad_tcp_csum ? (uint16_t)(c ^ 0x5555) : c);
+  sf_put16(th + 16, s->bad_tcp_csum ? (uint16_t)(c ^ 0x5555) : c);
   /* the IP header goes in front of the segment already in place */
   buf[0] = 0x45;
   buf[1] = 0;
-  put16(buf + 2, (uint16_t)(20 + l4));
-  put16(buf + 4, 0);
-  put16(buf + 6, 0x4000);
+  sf_put16(buf + 2, (uint16_t)(20 + l4));
+  sf_put16(buf + 4, 0);
+  sf_put16(buf + 6, 0x4000);
   buf[8] = 64;
   buf[9] = 6;
-  put16(buf + 10, 0);
-  put32(buf + 12, src);
-  put32(buf + 16, dst);
+  sf_put16(buf + 10, 0);
+  sf_put32(buf + 12, src);
+  sf_put32(buf + 16, dst);
   tu_fix_ip_csum(buf);
   return 20 + l4;
 }
@@ -308,11 +305,6 @@ void tu_send_tcp(struct tu *t, const struct tu_seg *s) {
 const uint8_t tu_opts_mss[4] = {2, 4, 0x05, 0xb4};
 const uint8_t tu_opts_full[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
                                   0, 1, 0,    0,    0, 0, 1, 3,  3, 7};
-
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_ACK 0x10
 
 static bool opts_have_ts(const uint8_t *opts, uint8_t len) {
   for (uint8_t i = 0; i < len;) {
@@ -335,6 +327,13 @@ int tu_state(struct tu *t, int fd) {
   sf_tcp_info info;
   ck_assert_int_eq(sf_tcp_get_info(t->st, fd, &info), 0);
   return info.state;
+}
+
+int tu_so_error(struct tu *t, int fd) {
+  int e = -1;
+  socklen_t len = sizeof(e);
+  ck_assert_int_eq(sf_getsockopt(t->st, fd, SOL_SOCKET, SO_ERROR, &e, &len), 0);
+  return e;
 }
 
 void tu_conn_pop(struct tu *t, struct tu_conn *c, struct tu_out *o) {
@@ -395,58 +394,36 @@ void tu_conn_send_at(struct tu *t, struct tu_conn *c, uint8_t flags,
                len);
 }
 
-static void listen_8080(struct tu *t, struct tu_conn *c) {
-  c->lfd = sf_socket(t->st, AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_ge(c->lfd, 3);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_LOCAL)};
-  ck_assert_int_eq(sf_bind(t->st, c->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-  ck_assert_int_eq(sf_listen(t->st, c->lfd, 16), 0);
-}
+static void handshake(struct tu *t, struct tu_conn *c, int lfd, uint16_t lport,
+                      uint16_t rport, uint32_t irs, const uint8_t *opts,
+                      uint8_t optlen, uint64_t rtt_us);
 
-void tu_open_passive(struct tu *t, struct tu_conn *c, const uint8_t *opts,
-                     uint8_t optlen) {
-  memset(c, 0, sizeof(*c));
-  listen_8080(t, c);
-  c->lport = 8080;
-  c->rport = 40000;
-  c->irs = 1000000;
-  c->seq = c->irs;
-  c->ts_val = 100;
-  struct tu_seg syn = {.sport = c->rport,
-                       .dport = c->lport,
-                       .seq = c->irs,
-                       .flags = TH_SYN,
-                       .opts = opts,
-                       .optlen = optlen};
-  tu_send_tcp(t, &syn);
-  c->seq++;
-  struct tu_out o;
-  tu_conn_pop(t, c, &o);
-  ck_assert_uint_eq(o.flags, TH_SYN | TH_ACK);
-  ck_assert_uint_eq(o.ack, c->irs + 1);
-  c->iss = o.seq;
-  c->ack = o.seq + 1;
-  c->ts = opts_have_ts(opts, optlen) && o.has_ts;
-  tu_conn_send(t, c, TH_ACK, 0);
-  c->fd = sf_accept(t->st, c->lfd, NULL, NULL);
+/* Listens on 8080 and accepts the peer's connection from port 40000. */
+static void open_passive(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                         uint8_t optlen, uint32_t irs, uint64_t rtt_us) {
+  int lfd = tu_listen(t, 8080, 16);
+  handshake(t, c, lfd, 8080, 40000, irs, opts, optlen, rtt_us);
+  c->fd = sf_accept(t->st, lfd, NULL, NULL);
   ck_assert_int_ge(c->fd, 3);
   ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
   tu_expect_silence(t);
 }
 
-void tu_open_active(struct tu *t, struct tu_conn *c, const uint8_t *opts,
-                    uint8_t optlen) {
-  memset(c, 0, sizeof(*c));
-  c->lfd = -1;
-  c->fd = sf_socket(t->st, AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_ge(c->fd, 3);
+int tu_connect(struct tu *t) {
+  int fd = sf_socket(t->st, AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 3);
   struct sockaddr_in a = {.sin_family = AF_INET,
                           .sin_port = htons(8080),
                           .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t->st, c->fd, (struct sockaddr *)&a, sizeof(a)),
+  ck_assert_int_eq(sf_connect(t->st, fd, (struct sockaddr *)&a, sizeof(a)),
                    -EINPROGRESS);
+  return fd;
+}
+
+static bool syn_sent(struct tu *t, struct tu_conn *c) {
+  memset(c, 0, sizeof(*c));
+  c->lfd = -1;
+  c->fd = tu_connect(t);
   struct tu_out o;
   tu_pop(t, &o);
   ck_assert_uint_eq(o.flags, TH_SYN);
@@ -459,6 +436,17 @@ void tu_open_active(struct tu *t, struct tu_conn *c, const uint8_t *opts,
   c->ts_val = 100;
   if (o.has_ts)
     c->ts_ecr = o.ts_val;
+  ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_SYN_SENT);
+  return o.has_ts;
+}
+
+void tu_syn_sent(struct tu *t, struct tu_conn *c) {
+  syn_sent(t, c);
+}
+
+void tu_open_active(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                    uint8_t optlen) {
+  bool syn_ts = syn_sent(t, c);
   struct tu_seg synack = {.sport = c->rport,
                           .dport = c->lport,
                           .seq = c->irs,
@@ -468,7 +456,7 @@ void tu_open_active(struct tu *t, struct tu_conn *c, const uint8_t *opts,
                           .optlen = optlen};
   tu_send_tcp(t, &synack);
   c->seq++;
-  c->ts = opts_have_ts(opts, optlen) && o.has_ts;
+  c->ts = opts_have_ts(opts, optlen) && syn_ts;
   tu_conn_expect(t, c, TH_ACK, 1, 1, 0);
   ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
 }
@@ -481,34 +469,12 @@ sf_tcp_info tu_info(struct tu *t, int fd) {
 
 void tu_open_passive_rtt(struct tu *t, struct tu_conn *c, const uint8_t *opts,
                          uint8_t optlen, uint64_t rtt_us) {
-  memset(c, 0, sizeof(*c));
-  listen_8080(t, c);
-  c->lport = 8080;
-  c->rport = 40000;
-  c->irs = 1000000;
-  c->seq = c->irs;
-  c->ts_val = 100;
-  struct tu_seg syn = {.sport = c->rport,
-                       .dport = c->lport,
-                       .seq = c->irs,
-                       .flags = TH_SYN,
-                       .opts = opts,
-                       .optlen = optlen};
-  tu_send_tcp(t, &syn);
-  c->seq++;
-  struct tu_out o;
-  tu_conn_pop(t, c, &o);
-  ck_assert_uint_eq(o.flags, TH_SYN | TH_ACK);
-  c->iss = o.seq;
-  c->ack = o.seq + 1;
-  c->ts = opts_have_ts(opts, optlen) && o.has_ts;
-  tu_advance(t, rtt_us);
-  tu_expect_silence(t);
-  tu_conn_send(t, c, TH_ACK, 0);
-  c->fd = sf_accept(t->st, c->lfd, NULL, NULL);
-  ck_assert_int_ge(c->fd, 3);
-  ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
-  tu_expect_silence(t);
+  open_passive(t, c, opts, optlen, 1000000, rtt_us);
+}
+
+void tu_open_passive(struct tu *t, struct tu_conn *c, const uint8_t *opts,
+                     uint8_t optlen) {
+  open_passive(t, c, opts, optlen, 1000000, 0);
 }
 
 void tu_conn_send_seg(struct tu *t, struct tu_conn *c, const struct tu_seg *s) {
@@ -575,9 +541,10 @@ int tu_listen(struct tu *t, uint16_t port, int backlog) {
   return fd;
 }
 
-void tu_handshake(struct tu *t, struct tu_conn *c, int lfd, uint16_t lport,
-                  uint16_t rport, uint32_t irs, const uint8_t *opts,
-                  uint8_t optlen) {
+/* tu_handshake, with the peer's final ACK rtt_us after the SYN-ACK. */
+static void handshake(struct tu *t, struct tu_conn *c, int lfd, uint16_t lport,
+                      uint16_t rport, uint32_t irs, const uint8_t *opts,
+                      uint8_t optlen, uint64_t rtt_us) {
   memset(c, 0, sizeof(*c));
   c->fd = -1;
   c->lfd = lfd;
@@ -601,17 +568,22 @@ void tu_handshake(struct tu *t, struct tu_conn *c, int lfd, uint16_t lport,
   c->iss = o.seq;
   c->ack = o.seq + 1;
   c->ts = opts_have_ts(opts, optlen) && o.has_ts;
+  if (rtt_us) {
+    tu_advance(t, rtt_us);
+    tu_expect_silence(t);
+  }
   tu_conn_send(t, c, TH_ACK, 0);
+}
+
+void tu_handshake(struct tu *t, struct tu_conn *c, int lfd, uint16_t lport,
+                  uint16_t rport, uint32_t irs, const uint8_t *opts,
+                  uint8_t optlen) {
+  handshake(t, c, lfd, lport, rport, irs, opts, optlen, 0);
 }
 
 void tu_open_passive_isn(struct tu *t, struct tu_conn *c, const uint8_t *opts,
                          uint8_t optlen, uint32_t irs) {
-  int lfd = tu_listen(t, 8080, 16);
-  tu_handshake(t, c, lfd, 8080, 40000, irs, opts, optlen);
-  c->fd = sf_accept(t->st, lfd, NULL, NULL);
-  ck_assert_int_ge(c->fd, 3);
-  ck_assert_int_eq(tu_state(t, c->fd), SF_TCP_ESTABLISHED);
-  tu_expect_silence(t);
+  open_passive(t, c, opts, optlen, irs, 0);
 }
 
 struct conn_find {

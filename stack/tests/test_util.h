@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "synfin/stack.h"
+#include "tcp.h" /* TH_* flags, SEQ_* comparisons */
 
 #define TU_LOCAL 0xc0a80001u  /* 192.168.0.1, the stack */
 #define TU_REMOTE 0xc0000201u /* 192.0.2.1, the test's peer */
@@ -74,10 +75,17 @@ void tu_setup(struct tu *t, enum sf_profile_id profile);
 /* Frees the stack; fails the test if memory leaked or an invariant broke. */
 void tu_teardown(struct tu *t);
 
+/* Tears the stack down and starts a fresh one with profile id and, unless
+ * mtu is 0, that MTU. */
+void tu_restart(struct tu *t, enum sf_profile_id id, uint32_t mtu);
+
 /* Moves virtual time forward by us microseconds (timers fire). */
 void tu_advance(struct tu *t, uint64_t us);
 /* Delivers a datagram at the current time. */
 void tu_inject(struct tu *t, const void *pkt, size_t len);
+/* The same from a heap copy of exactly len bytes, so that ASan sees any
+ * read past the end of the datagram. */
+void tu_inject_exact(struct tu *t, const void *pkt, size_t len);
 
 /* Number of captured packets not yet popped. */
 size_t tu_pending(const struct tu *t);
@@ -138,6 +146,12 @@ extern const uint8_t tu_opts_full[20];
  * SYN-ACK, completes the handshake and accepts. */
 void tu_open_passive(struct tu *t, struct tu_conn *c, const uint8_t *opts,
                      uint8_t optlen);
+/* A new socket connect()ing to the peer at 192.0.2.1:8080 (-EINPROGRESS);
+ * returns its descriptor. The SYN is left in the capture. */
+int tu_connect(struct tu *t);
+/* tu_connect, then pops and checks the SYN: the socket is in SYN-SENT and c
+ * describes the connection (the peer's ISN will be 2000000). */
+void tu_syn_sent(struct tu *t, struct tu_conn *c);
 /* Connects to the peer at 192.0.2.1:8080, checks the SYN, answers with a
  * SYN-ACK (options as given) and checks the stack's ACK. */
 void tu_open_active(struct tu *t, struct tu_conn *c, const uint8_t *opts,
@@ -158,6 +172,8 @@ void tu_conn_expect(struct tu *t, struct tu_conn *c, uint8_t flags,
                     uint32_t rel_seq, uint32_t rel_ack, uint32_t len);
 /* The connection's state in the stack. */
 int tu_state(struct tu *t, int fd);
+/* getsockopt(SO_ERROR): the pending error, which reading clears. */
+int tu_so_error(struct tu *t, int fd);
 
 /* RFC 1071 checksum over buf (for building test packets). */
 uint16_t tu_csum(const void *buf, size_t len, uint32_t initial);

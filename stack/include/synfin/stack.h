@@ -10,7 +10,9 @@
  * Errors are negative errno values. Socket calls never block: on a socket
  * without O_NONBLOCK a call that would block returns -EAGAIN (connect:
  * -EINPROGRESS) just as with O_NONBLOCK set; a caller that wants blocking
- * semantics waits with sf_poll() and sf_stack_next_deadline().
+ * semantics waits with sf_poll() and sf_stack_next_deadline(). As on Linux,
+ * calling connect() again reports the attempt's outcome once: 0 when it
+ * succeeded (-EISCONN after that), or the error that ended it.
  */
 #ifndef SYNFIN_STACK_H
 #define SYNFIN_STACK_H
@@ -135,6 +137,9 @@ typedef struct sf_event {
   const char *reason; /* static text (SF_EV_DROP) */
 } sf_event;
 
+/* Receives each packet the stack sends; pkt is valid only during the call.
+ * It must not call back into the same stack (no input, advance or socket
+ * call): pkt lies in the transmit buffer that such a call would overwrite. */
 typedef void (*sf_output_fn)(void *ctx, const uint8_t *pkt, size_t len);
 typedef void (*sf_event_fn)(void *ctx, const sf_event *ev);
 
