@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "paths.h"
 #include "run_items.h"
 #include "synfin/report.h"
 #include "synfin/run.h"
@@ -45,92 +46,6 @@ static uint64_t wall_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* ---- collecting scripts ---- */
-
-struct list {
-  char **v;
-  size_t n, cap;
-};
-
-static int push(struct list *l, const char *s) {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 64;
-    char **v = realloc(l->v, cap * sizeof(*v));
-    if (!v)
-      return -ENOMEM;
-    l->v = v;
-    l->cap = cap;
-  }
-  l->v[l->n] = strdup(s);
-  return l->v[l->n++] ? 0 : -ENOMEM;
-}
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_script(const char *name) {
-  size_t n = strlen(name);
-  return n > 4 && strcmp(name + n - 4, ".pkt") == 0;
-}
-
-/* Every .pkt file under dir, sorted, so runs are reproducible. */
-static int walk(const char *dir, struct list *out, int depth) {
-  if (depth > 32)
-    return -ELOOP;
-  DIR *d = opendir(dir);
-  if (!d)
-    return -errno;
-  struct list names = {0};
-  struct dirent *e;
-  int rc = 0;
-  while ((e = readdir(d)) && rc == 0)
-    if (e->d_name[0] != '.')
-      rc = push(&names, e->d_name);
-  closedir(d);
-  if (names.n)
-    qsort(names.v, names.n, sizeof(char *), cmp_str);
-  for (size_t i = 0; i < names.n && rc == 0; i++) {
-    char path[PATH_MAX];
-    int n = snprintf(path, sizeof(path), "%s/%s", dir, names.v[i]);
-    struct stat st;
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-      rc = -ENAMETOOLONG;
-      break;
-    }
-    if (stat(path, &st) != 0)
-      continue;
-    if (S_ISDIR(st.st_mode))
-      rc = walk(path, out, depth + 1);
-    else if (is_script(names.v[i]))
-      rc = push(out, path);
-  }
-  for (size_t i = 0; i < names.n; i++)
-    free(names.v[i]);
-  free(names.v);
-  return rc;
-}
-
-static int collect(int argc, char **argv, struct list *out) {
-  for (int i = 0; i < argc; i++) {
-    struct stat st;
-    if (stat(argv[i], &st) != 0) {
-      fprintf(stderr, "synfin run: %s: %s\n", argv[i], strerror(errno));
-      return -errno;
-    }
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", argv[i]);
-    for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
-      dir[n - 1] = '\0';
-    int rc = S_ISDIR(st.st_mode) ? walk(dir, out, 0) : push(out, argv[i]);
-    if (rc < 0) {
-      fprintf(stderr, "synfin run: %s: %s\n", argv[i], strerror(-rc));
-      return rc;
-    }
-  }
-  return 0;
 }
 
 /* ---- child: run one script, send the result up a pipe ---- */
@@ -526,6 +441,9 @@ static void usage(FILE *f) {
         "      --sut KIND       stack (default), linux (the live kernel in a\n"
         "                       private network namespace; needs root) or\n"
         "                       both (a table of where they differ)\n"
+        "      --tolerance-usecs N  timing tolerance of scripts that set none\n"
+        "                       (default 4000; a busy machine needs more for\n"
+        "                       --sut linux)\n"
         "      --linux-status FILE   compare the kernel's results with the\n"
         "                       document FILE; exit 1 if any changed\n"
         "      --update-linux-status FILE   rewrite that document\n"
@@ -551,6 +469,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       {"pcap", required_argument, 0, 'P'},  {"strict", no_argument, 0, 'S'},
       {"profile", required_argument, 0, 'p'},
       {"sut", required_argument, 0, 'U'},
+      {"tolerance-usecs", required_argument, 0, 'O'},
       {"linux-status", required_argument, 0, 'L'},
       {"update-linux-status", required_argument, 0, 'W'},
       {"seed", required_argument, 0, 's'},
@@ -604,6 +523,15 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       break;
     case 'L':
       a->status_check = optarg;
+      break;
+    case 'O':
+      if (!parse_uint(optarg, 60000000, &v) || v == 0) {
+        fprintf(stderr,
+                "synfin run: --tolerance-usecs %s: expected 1 to 60000000\n",
+                optarg);
+        return -1;
+      }
+      a->ro.tolerance_us = (uint32_t)v;
       break;
     case 'W':
       a->status_update = optarg;
@@ -694,8 +622,8 @@ int sf_cmd_run(int argc, char **argv) {
             strerror(errno));
     return 2;
   }
-  struct list paths = {0};
-  if (collect(argc - first, argv + first, &paths) < 0)
+  struct sf_paths paths = {0};
+  if (sf_collect_scripts("run", argc - first, argv + first, &paths) < 0)
     return 2;
   if (paths.n == 0) {
     fputs("synfin run: no .pkt scripts found\n", stderr);

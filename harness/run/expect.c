@@ -23,14 +23,17 @@ static void flags_text(uint16_t f, char *out) {
 struct field_diff {
   struct sf_strbuf *out;
   bool differs;
+  struct sf_strbuf *names; /* the fields that differ: "flags, len" */
 };
 
 static void row(struct field_diff *d, const char *field, const char *want,
                 const char *got, bool ok) {
   sf_strbuf_printf(d->out, "  %c %-8s %-34s %s\n", ok ? ' ' : '*', field, want,
                    got);
-  if (!ok)
+  if (!ok) {
+    sf_strbuf_printf(d->names, "%s%s", d->differs ? ", " : "", field);
     d->differs = true;
+  }
 }
 
 static void row_u(struct field_diff *d, const char *field, uint64_t want,
@@ -136,36 +139,82 @@ static void live_options_text(const sf_pkt_tcp *l, size_t n,
     sf_strbuf_printf(b, "%smalformed", n ? "," : "");
 }
 
+static const char *kind_name(uint8_t kind, char *buf, size_t cap) {
+  switch (kind) {
+  case SF_TCPOPT_EOL:
+    return "eol";
+  case SF_TCPOPT_NOP:
+    return "nop";
+  case SF_TCPOPT_MSS:
+    return "mss";
+  case SF_TCPOPT_WSCALE:
+    return "wscale";
+  case SF_TCPOPT_SACK_PERMITTED:
+    return "sackOK";
+  case SF_TCPOPT_SACK:
+    return "sack";
+  case SF_TCPOPT_TIMESTAMP:
+    return "TS";
+  default:
+    snprintf(buf, cap, "kind %u", kind);
+    return buf;
+  }
+}
+
 /* Kinds in order (NOPs included), and the values of MSS, wscale, SACK
- * blocks and TS ecr. */
-static bool options_match(const sf_script_tcp *t, const sf_pkt_tcp *l) {
+ * blocks and TS ecr. On a mismatch, why says what differs first. */
+static bool options_match(const sf_script_tcp *t, const sf_pkt_tcp *l,
+                          char *why, size_t cap) {
+  char b1[16], b2[16];
   if (t->options_any)
     return true;
-  size_t nl = live_option_count(t, l);
-  if (nl != t->n_options || l->opt_malformed)
+  if (l->opt_malformed) {
+    snprintf(why, cap, "malformed options");
     return false;
-  for (size_t i = 0; i < nl; i++) {
-    const sf_script_tcp_option *s = &t->options[i];
-    const sf_pkt_tcp_option *o = &l->options[i];
-    if ((size_t)s->kind >= sizeof(option_kinds) ||
-        option_kinds[s->kind] != o->kind)
+  }
+  size_t nl = live_option_count(t, l);
+  for (size_t i = 0; i < nl || i < t->n_options; i++) {
+    if (i >= t->n_options) {
+      snprintf(why, cap, "option %zu (%s) not in the script", i + 1,
+               kind_name(l->options[i].kind, b1, sizeof(b1)));
       return false;
+    }
+    const sf_script_tcp_option *s = &t->options[i];
+    uint8_t want = (size_t)s->kind < sizeof(option_kinds)
+                       ? option_kinds[s->kind]
+                       : 255;
+    if (i >= nl) {
+      snprintf(why, cap, "option %zu (%s) missing", i + 1,
+               kind_name(want, b1, sizeof(b1)));
+      return false;
+    }
+    const sf_pkt_tcp_option *o = &l->options[i];
+    if (want != o->kind) {
+      snprintf(why, cap, "option %zu is %s, expected %s", i + 1,
+               kind_name(o->kind, b1, sizeof(b1)),
+               kind_name(want, b2, sizeof(b2)));
+      return false;
+    }
     bool ok = true;
     switch (s->kind) {
     case SF_SCR_OPT_MSS:
       ok = o->valid && s->mss == o->mss;
+      snprintf(why, cap, "mss %u, expected %u", o->mss, s->mss);
       break;
     case SF_SCR_OPT_WSCALE:
       ok = o->valid && (s->wscale_any || s->wscale == o->wscale);
+      snprintf(why, cap, "wscale %u, expected %u", o->wscale, s->wscale);
       break;
     case SF_SCR_OPT_SACK:
       ok = o->valid && s->n_sack == o->n_sack;
       for (size_t b = 0; ok && b < s->n_sack; b++)
         ok = s->sack[b].left == o->sack[b].left &&
              s->sack[b].right == o->sack[b].right;
+      snprintf(why, cap, "sack blocks differ");
       break;
     case SF_SCR_OPT_TIMESTAMP:
       ok = o->valid && s->ts_ecr == o->ts_ecr;
+      snprintf(why, cap, "TS ecr %u, expected %u", o->ts_ecr, s->ts_ecr);
       break;
     default:
       break;
@@ -217,8 +266,9 @@ static struct run_conn *conn_for_outbound(struct runner *r,
 }
 
 static bool expect_tcp(struct runner *r, const sf_script_packet *p,
-                       const struct run_live *l, struct sf_strbuf *diff) {
-  struct field_diff d = {diff, false};
+                       const struct run_live *l, struct sf_strbuf *diff,
+                       struct sf_strbuf *fields) {
+  struct field_diff d = {diff, false, fields};
   const sf_script_tcp *t = &p->tcp;
   const sf_pkt_tcp *lt = &l->v.tcp;
   if (l->v.l4 != SF_PKT_L4_TCP) {
@@ -247,8 +297,11 @@ static bool expect_tcp(struct runner *r, const sf_script_packet *p,
   struct sf_strbuf so = {0}, lo = {0};
   script_options_text(t, &so);
   live_options_text(lt, live_option_count(t, lt), &lo);
-  row(&d, "options", sf_strbuf_str(&so), sf_strbuf_str(&lo),
-      options_match(t, lt));
+  char why[96];
+  bool opts_ok = options_match(t, lt, why, sizeof(why));
+  row(&d, "options", sf_strbuf_str(&so), sf_strbuf_str(&lo), opts_ok);
+  if (!opts_ok)
+    sf_strbuf_printf(fields, " (%s)", why);
   sf_strbuf_free(&so);
   sf_strbuf_free(&lo);
   if (l->payload_nonzero)
@@ -281,8 +334,8 @@ static int icmp_type(const char *name) {
 }
 
 static bool expect_icmp(const sf_script_packet *p, const struct run_live *l,
-                        struct sf_strbuf *diff) {
-  struct field_diff d = {diff, false};
+                        struct sf_strbuf *diff, struct sf_strbuf *fields) {
+  struct field_diff d = {diff, false, fields};
   if (l->v.l4 != SF_PKT_L4_ICMP) {
     row(&d, "proto", "icmp", "not ICMP", false);
     return false;
@@ -303,12 +356,13 @@ static bool expect_icmp(const sf_script_packet *p, const struct run_live *l,
 }
 
 bool run_expect_packet(struct runner *r, const sf_script_event *ev,
-                       const struct run_live *l, struct sf_strbuf *diff) {
+                       const struct run_live *l, struct sf_strbuf *diff,
+                       struct sf_strbuf *fields) {
   const sf_script_packet *p = &ev->packet;
   sf_strbuf_printf(diff, "    %-8s %-34s %s\n", "field", "expected", "actual");
   if (p->kind == SF_SCR_PKT_ICMP)
-    return expect_icmp(p, l, diff);
-  return expect_tcp(r, p, l, diff);
+    return expect_icmp(p, l, diff, fields);
+  return expect_tcp(r, p, l, diff, fields);
 }
 
 int run_live_parse(const uint8_t *pkt, size_t len, struct run_live *l) {

@@ -136,10 +136,13 @@ bool run_check_support(struct runner *r);
 int run_inject(struct runner *r, const sf_script_event *ev);
 
 /* expect.c: outbound packets against the script */
-/* Compares; returns true on a match, else fills diff. Learns ISNs and
- * timestamps on a match. live may be a merge of several segments. */
+/* Compares; returns true on a match, else fills diff (a table of every
+ * field, the differing ones marked) and fields (their names, "flags, len").
+ * Learns ISNs and timestamps on a match. live may be a merge of several
+ * segments. */
 bool run_expect_packet(struct runner *r, const sf_script_event *ev,
-                       const struct run_live *l, struct sf_strbuf *diff);
+                       const struct run_live *l, struct sf_strbuf *diff,
+                       struct sf_strbuf *fields);
 /* Decodes a live datagram; returns 0 or the decoder's error. */
 int run_live_parse(const uint8_t *pkt, size_t len, struct run_live *l);
 /* One line describing a live packet in script syntax. */

@@ -170,6 +170,10 @@ static void complete_pending(struct runner *r, sf_call_result *res) {
              p->ev->syscall.name, (double)t / 1e6, p->ev->syscall.name);
   else
     run_call_check(r, p->ev, &p->call, res);
+  if (run_failed(r) && r->details.len == 0) {
+    expected_line(r, p->ev);
+    context(r);
+  }
 }
 
 /* Tries the pending call again; it completes when the SUT lets it. */
@@ -238,6 +242,16 @@ static long take_packet(struct runner *r, uint64_t *t) {
   return n;
 }
 
+/* The last packet of the trace, for a failure's details. */
+static void actual_line(struct runner *r, uint64_t t) {
+  struct sf_strbuf line = {0};
+  run_describe_packet(r, SF_DIR_OUT, r->trace[r->ntrace - 1].data,
+                      r->trace[r->ntrace - 1].len, &line);
+  sf_strbuf_printf(&r->details, "  actual:   %.6f %s\n", (double)t / 1e6,
+                   sf_strbuf_str(&line));
+  sf_strbuf_free(&line);
+}
+
 /* Runs time up to `t` for an event that is not an outbound packet: any
  * packet the SUT sends meanwhile is unexpected. */
 static void quiet_until(struct runner *r, const sf_script_event *ev,
@@ -254,12 +268,8 @@ static void quiet_until(struct runner *r, const sf_script_event *ev,
     if (take_packet(r, &when) <= 0)
       continue;
     run_fail(r, ev, "unexpected outbound packet at %.6f", (double)when / 1e6);
-    struct sf_strbuf line = {0};
-    run_describe_packet(r, SF_DIR_OUT, r->trace[r->ntrace - 1].data,
-                        r->trace[r->ntrace - 1].len, &line);
-    sf_strbuf_printf(&r->details, "  actual:   %s\n", sf_strbuf_str(&line));
-    sf_strbuf_free(&line);
     expected_line(r, ev);
+    actual_line(r, when);
     context(r);
   }
 }
@@ -269,8 +279,9 @@ static void quiet_until(struct runner *r, const sf_script_event *ev,
 /* Appends contiguous segments sent at the same moment while the script's
  * segment is longer than what arrived (packetdrill's merging of TSO-like
  * bursts). */
-static void merge_segments(struct runner *r, const sf_script_packet *p,
+static void merge_segments(struct runner *r, const sf_script_event *ev,
                            struct run_live *l) {
+  const sf_script_packet *p = &ev->packet;
   while (l->len < p->tcp.seq.len) {
     uint64_t t;
     if (r->sut->ops->wait(r->sut, (uint64_t)now_us(r)) != 1)
@@ -282,7 +293,9 @@ static void merge_segments(struct runner *r, const sf_script_packet *p,
         next.v.tcp.seq != l->v.tcp.seq + l->len ||
         next.v.tcp.sport != l->v.tcp.sport ||
         next.v.tcp.dport != l->v.tcp.dport) {
-      run_fail(r, NULL, "a segment that does not continue the burst");
+      /* the segments so far are shorter than the script's: compared
+       * as they are, they fail on len */
+      return;
       return;
     }
     l->len += next.len;
@@ -293,6 +306,50 @@ static void merge_segments(struct runner *r, const sf_script_packet *p,
   }
 }
 
+/* Takes the next outbound packet, merged with the segments that continue
+ * it, and compares it with the script. */
+static bool take_and_compare(struct runner *r, const sf_script_event *ev,
+                             uint64_t *t, struct sf_strbuf *diff,
+                             struct sf_strbuf *fields) {
+  long n = take_packet(r, t);
+  struct run_live l;
+  if (n <= 0)
+    return false;
+  run_live_parse(r->pkt, (size_t)n, &l);
+  if (ev->packet.kind == SF_SCR_PKT_TCP && l.v.l4 == SF_PKT_L4_TCP &&
+      !r->strict_segments)
+    merge_segments(r, ev, &l);
+  return run_expect_packet(r, ev, &l, diff, fields);
+}
+
+/* Nothing came in time. If the SUT sends the expected packet later, the
+ * failure says so; the pending call is left alone while we look. */
+static void missing_outbound(struct runner *r, const sf_script_event *ev,
+                             int64_t start, int64_t hi, int64_t tol) {
+  struct run_pending saved = r->pend;
+  r->pend.active = false;
+  uint64_t t = 0;
+  struct sf_strbuf diff = {0}, fields = {0};
+  bool late = advance(r, hi + ANY_TIME_LIMIT_US) == 1 &&
+              take_and_compare(r, ev, &t, &diff, &fields);
+  sf_strbuf_free(&diff);
+  sf_strbuf_free(&fields);
+  r->pend = saved;
+  if (late) {
+    run_fail(r, ev, "outbound packet came too late: at %.6f, expected at "
+                    "%.6f (+/- %.6f)",
+             (double)t / 1e6, (double)start / 1e6, (double)tol / 1e6);
+    expected_line(r, ev);
+    actual_line(r, t);
+  } else {
+    run_fail(r, ev, "expected outbound packet did not come (waited until "
+                    "%.6f)",
+             (double)hi / 1e6);
+    expected_line(r, ev);
+  }
+  context(r);
+}
+
 static void expect_outbound(struct runner *r, const sf_script_event *ev,
                             int64_t start, int64_t end, int64_t tol) {
   bool any = ev->time.kind == SF_SCR_TIME_ANY;
@@ -300,45 +357,39 @@ static void expect_outbound(struct runner *r, const sf_script_event *ev,
   int rc = advance(r, hi);
   if (run_failed(r))
     return;
-  if (rc <= 0) {
-    run_fail(r, ev, "expected outbound packet did not come (waited until "
-                    "%.6f)",
-             (double)hi / 1e6);
-    expected_line(r, ev);
-    context(r);
+  if (rc < 0) {
+    run_fail(r, ev, "system under test failed: %s", strerror(-rc));
+    return;
+  }
+  if (rc == 0) {
+    if (any)
+      run_fail(r, ev, "expected outbound packet did not come (waited until "
+                      "%.6f)",
+               (double)hi / 1e6);
+    else
+      missing_outbound(r, ev, start, hi, tol);
     return;
   }
   uint64_t t;
-  long n = take_packet(r, &t);
-  struct run_live l;
-  if (n <= 0) {
-    run_fail(r, ev, "could not take the SUT's packet");
-    return;
-  }
-  run_live_parse(r->pkt, (size_t)n, &l);
-  if (ev->packet.kind == SF_SCR_PKT_TCP && l.v.l4 == SF_PKT_L4_TCP &&
-      !r->strict_segments)
-    merge_segments(r, &ev->packet, &l);
-  struct sf_strbuf diff = {0};
-  bool match = run_expect_packet(r, ev, &l, &diff);
+  struct sf_strbuf diff = {0}, fields = {0};
+  bool match = take_and_compare(r, ev, &t, &diff, &fields);
   if (!match) {
-    run_fail(r, ev, "outbound packet differs from the script");
+    run_fail(r, ev, "outbound packet differs from the script in %s",
+             fields.len ? sf_strbuf_str(&fields) : "its kind");
     expected_line(r, ev);
-    struct sf_strbuf line = {0};
-    run_describe_packet(r, SF_DIR_OUT, r->trace[r->ntrace - 1].data,
-                        r->trace[r->ntrace - 1].len, &line);
-    sf_strbuf_printf(&r->details, "  actual:   %.6f %s\n%s", (double)t / 1e6,
-                     sf_strbuf_str(&line), sf_strbuf_str(&diff));
-    sf_strbuf_free(&line);
+    actual_line(r, t);
+    sf_strbuf_printf(&r->details, "%s", sf_strbuf_str(&diff));
     context(r);
   } else if (!any && (int64_t)t < start - tol) {
     run_fail(r, ev, "outbound packet came too early: at %.6f, expected at "
                     "%.6f (+/- %.6f)",
              (double)t / 1e6, (double)start / 1e6, (double)tol / 1e6);
     expected_line(r, ev);
+    actual_line(r, t);
     context(r);
   }
   sf_strbuf_free(&diff);
+  sf_strbuf_free(&fields);
 }
 
 /* ---- events ---- */
@@ -354,6 +405,8 @@ static void do_syscall(struct runner *r, const sf_script_event *ev,
   if (r->pend.active) {
     run_fail(r, ev, "%s while %s (line %u) still blocks", ev->syscall.name,
              r->pend.ev->syscall.name, r->pend.ev->pos.line);
+    expected_line(r, ev);
+    context(r);
     return;
   }
   r->pend = (struct run_pending){.active = true,
@@ -418,23 +471,42 @@ static void run_event(struct runner *r, const sf_script_event *ev) {
   r->prev_inbound = inbound;
 }
 
-/* After the last event: a call still blocked never returned; with
- * --strict, packets the SUT still sends are unexpected. */
+/* After the last event: a call still blocked gets time to return (a late
+ * return is reported as such, one that never comes after an hour of
+ * virtual time as never returned); with --strict, packets the SUT still
+ * sends are unexpected. */
 static void finish(struct runner *r) {
+  const sf_script_event *last =
+      r->s->n_events ? &r->s->events[r->s->n_events - 1] : NULL;
+  uint64_t t;
   if (r->pend.active) {
-    int64_t until = r->pend.expect_us >= 0
-                        ? r->pend.expect_us + tolerance(r, 0)
-                        : now_us(r);
-    advance(r, until);
-    if (r->pend.active)
-      run_fail(r, r->pend.ev, "%s never returned",
-               r->pend.ev->syscall.name);
+    int64_t from = r->pend.expect_us > now_us(r) ? r->pend.expect_us
+                                                 : now_us(r);
+    int64_t limit = from + ANY_TIME_LIMIT_US;
+    while (r->pend.active && !run_failed(r) && now_us(r) < limit) {
+      int rc = advance(r, limit);
+      if (rc < 0) {
+        run_fail(r, r->pend.ev, "system under test failed: %s",
+                 strerror(-rc));
+        return;
+      }
+      if (rc == 1 && take_packet(r, &t) > 0 && r->opt->strict) {
+        run_fail(r, last, "unexpected outbound packet after the last event");
+        actual_line(r, t);
+        context(r);
+      }
+    }
+    if (r->pend.active && !run_failed(r)) {
+      run_fail(r, r->pend.ev, "%s never returned", r->pend.ev->syscall.name);
+      expected_line(r, r->pend.ev);
+      context(r);
+    }
   }
   if (r->opt->strict && !run_failed(r)) {
-    uint64_t t;
     if (r->sut->ops->wait(r->sut, (uint64_t)now_us(r)) == 1 &&
         take_packet(r, &t) > 0) {
-      run_fail(r, NULL, "unexpected outbound packet after the last event");
+      run_fail(r, last, "unexpected outbound packet after the last event");
+      actual_line(r, t);
       context(r);
     }
   }
@@ -553,7 +625,7 @@ void sf_run_file(const char *path, const sf_run_options *o,
   r->s = s;
   r->path = path;
   r->opt = o;
-  r->tol_us = 4000;
+  r->tol_us = o->tolerance_us ? o->tolerance_us : 4000;
   r->tol_pct = 12.5;
   r->mtu = 1500;
   r->conns[0] = (struct run_conn){

@@ -1,5 +1,6 @@
 /* Static checks: a script that uses what the runner cannot do is skipped
  * with the feature and its line, never run half-way or passed. */
+#include <stdio.h>
 #include <string.h>
 
 #include "run_internal.h"
@@ -13,7 +14,8 @@ static bool check_option(struct runner *r, const sf_script_option *o) {
   return true;
 }
 
-static const char *option_problem(const sf_script_tcp_option *o) {
+static const char *option_problem(const sf_script_tcp_option *o, char *buf,
+                                  size_t cap) {
   switch (o->kind) {
   case SF_SCR_OPT_MD5:
     return "md5 option";
@@ -21,7 +23,8 @@ static const char *option_problem(const sf_script_tcp_option *o) {
   case SF_SCR_OPT_FAST_OPEN_EXP:
     return "fastopen option";
   case SF_SCR_OPT_UNKNOWN:
-    return o->name;
+    snprintf(buf, cap, "TCP option '%s'", o->name);
+    return buf;
   default:
     return NULL;
   }
@@ -52,7 +55,8 @@ static bool check_packet(struct runner *r, const sf_script_event *ev) {
     return false;
   }
   for (size_t i = 0; i < p->tcp.n_options; i++) {
-    const char *what = option_problem(&p->tcp.options[i]);
+    char buf[96];
+    const char *what = option_problem(&p->tcp.options[i], buf, sizeof(buf));
     if (what) {
       run_skip(r, p->tcp.options[i].pos, "unsupported %s", what);
       return false;

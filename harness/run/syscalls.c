@@ -302,6 +302,8 @@ int run_call_build(struct runner *r, const sf_script_syscall *sc,
       call->b = (int)v;
     if (rc == 0 && (rc = int_value(&c, sc->args[2], &v)) == 0)
       call->c = (int)v;
+    if (rc == 0 && call->a == AF_INET6)
+      return unsupported(&c, sc->args[0], "unsupported ipv6 socket", NULL);
     if (rc == 0 && call->a != AF_INET)
       return unsupported(&c, sc->args[0], "unsupported address family", NULL);
     return rc;
@@ -326,8 +328,15 @@ int run_call_build(struct runner *r, const sf_script_syscall *sc,
     rc = io_len(&c, sc->args[2], &call->len);
     if (rc == 0)
       rc = int_value(&c, sc->args[3], &v);
-    if (rc == 0 && (v & (MSG_ZEROCOPY | MSG_FASTOPEN | MSG_ERRQUEUE)))
-      return unsupported(&c, sc->args[3], "unsupported message flags", NULL);
+    if (rc == 0 && (v & MSG_FASTOPEN))
+      return unsupported(&c, sc->args[3], "unsupported fastopen",
+                         "(MSG_FASTOPEN)");
+    if (rc == 0 && (v & MSG_ZEROCOPY))
+      return unsupported(&c, sc->args[3], "unsupported zerocopy",
+                         "(MSG_ZEROCOPY)");
+    if (rc == 0 && (v & MSG_ERRQUEUE))
+      return unsupported(&c, sc->args[3], "unsupported message flag",
+                         "MSG_ERRQUEUE");
     call->a = (int)v;
     return rc;
   case SF_OP_CLOSE:

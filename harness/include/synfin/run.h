@@ -26,6 +26,7 @@ typedef struct sf_run_options {
   FILE *trace;       /* -v: the trace as text, or NULL */
   const char *pcap_path; /* write the traffic here, or NULL */
   uint64_t seed;     /* the stack's seed */
+  uint32_t tolerance_us; /* default of --tolerance_usecs (0: 4000) */
 } sf_run_options;
 
 void sf_run_options_default(sf_run_options *o);
