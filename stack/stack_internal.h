@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "synfin/checksum.h"
 #include "synfin/stack.h"
 
 #include "ip_reassembly.h"
@@ -52,13 +53,6 @@ struct sf_stack {
 void sf_emit_event(sf_stack *st, const sf_event *ev);
 /* Counts a drop (the counter is incremented by the caller) and reports it. */
 void sf_drop(sf_stack *st, const char *reason);
-
-/* checksum.c: RFC 1071 Internet checksum. */
-uint32_t sf_csum_partial(uint32_t sum, const void *buf, size_t len);
-uint16_t sf_csum_fold(uint32_t sum);
-/* Sum of the IPv4 pseudo header (addresses in host byte order). */
-uint32_t sf_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto,
-                        uint32_t len);
 
 /* ipv4.c */
 void sf_ipv4_input(sf_stack *st, const uint8_t *pkt, size_t len);

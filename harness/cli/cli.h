@@ -5,5 +5,6 @@
 int sf_cmd_run(int argc, char **argv);
 int sf_cmd_demo(int argc, char **argv);
 int sf_cmd_coverage(int argc, char **argv);
+int sf_cmd_scenario(int argc, char **argv);
 
 #endif

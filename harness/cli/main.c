@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"run", sf_cmd_run, "run conformance scripts against the stack"},
     {"demo", sf_cmd_demo, "show a connection between two stacks"},
+    {"scenario", sf_cmd_scenario, "print fuzz scenarios readably"},
     {"coverage", sf_cmd_coverage,
      "which RFC 9293 requirements the specs check"},
 };

@@ -336,14 +336,16 @@ static void missing_outbound(struct runner *r, const sf_script_event *ev,
   sf_strbuf_free(&fields);
   r->pend = saved;
   if (late) {
-    run_fail(r, ev, "outbound packet came too late: at %.6f, expected at "
-                    "%.6f (+/- %.6f)",
+    run_fail(r, ev,
+             "outbound packet came too late: at %.6f, expected at "
+             "%.6f (+/- %.6f)",
              (double)t / 1e6, (double)start / 1e6, (double)tol / 1e6);
     expected_line(r, ev);
     actual_line(r, t);
   } else {
-    run_fail(r, ev, "expected outbound packet did not come (waited until "
-                    "%.6f)",
+    run_fail(r, ev,
+             "expected outbound packet did not come (waited until "
+             "%.6f)",
              (double)hi / 1e6);
     expected_line(r, ev);
   }
@@ -363,8 +365,9 @@ static void expect_outbound(struct runner *r, const sf_script_event *ev,
   }
   if (rc == 0) {
     if (any)
-      run_fail(r, ev, "expected outbound packet did not come (waited until "
-                      "%.6f)",
+      run_fail(r, ev,
+               "expected outbound packet did not come (waited until "
+               "%.6f)",
                (double)hi / 1e6);
     else
       missing_outbound(r, ev, start, hi, tol);
@@ -381,8 +384,9 @@ static void expect_outbound(struct runner *r, const sf_script_event *ev,
     sf_strbuf_printf(&r->details, "%s", sf_strbuf_str(&diff));
     context(r);
   } else if (!any && (int64_t)t < start - tol) {
-    run_fail(r, ev, "outbound packet came too early: at %.6f, expected at "
-                    "%.6f (+/- %.6f)",
+    run_fail(r, ev,
+             "outbound packet came too early: at %.6f, expected at "
+             "%.6f (+/- %.6f)",
              (double)t / 1e6, (double)start / 1e6, (double)tol / 1e6);
     expected_line(r, ev);
     actual_line(r, t);
@@ -480,14 +484,13 @@ static void finish(struct runner *r) {
       r->s->n_events ? &r->s->events[r->s->n_events - 1] : NULL;
   uint64_t t;
   if (r->pend.active) {
-    int64_t from = r->pend.expect_us > now_us(r) ? r->pend.expect_us
-                                                 : now_us(r);
+    int64_t from =
+        r->pend.expect_us > now_us(r) ? r->pend.expect_us : now_us(r);
     int64_t limit = from + ANY_TIME_LIMIT_US;
     while (r->pend.active && !run_failed(r) && now_us(r) < limit) {
       int rc = advance(r, limit);
       if (rc < 0) {
-        run_fail(r, r->pend.ev, "system under test failed: %s",
-                 strerror(-rc));
+        run_fail(r, r->pend.ev, "system under test failed: %s", strerror(-rc));
         return;
       }
       if (rc == 1 && take_packet(r, &t) > 0 && r->opt->strict) {
@@ -603,6 +606,37 @@ static void runner_free(struct runner *r) {
     r->sut->ops->destroy(r->sut);
 }
 
+static void runner_init(struct runner *r, const sf_script *s,
+                        const char *path, const sf_run_options *o) {
+  r->s = s;
+  r->path = path;
+  r->opt = o;
+  r->tol_us = o->tolerance_us ? o->tolerance_us : 4000;
+  r->tol_pct = 12.5;
+  r->mtu = 1500;
+  r->conns[0] = (struct run_conn){
+      .used = true, .lport = RUN_PORT, .rport = RUN_REMOTE_EPHEMERAL};
+  sf_profile_init(&r->profile, o->profile);
+}
+
+int sf_run_check(const sf_script *s, const char *name, char *why,
+                 size_t whylen) {
+  sf_run_options o;
+  sf_run_options_default(&o);
+  struct runner *r = calloc(1, sizeof(*r));
+  if (!r)
+    return -ENOMEM;
+  runner_init(r, s, name, &o);
+  int rc = 0;
+  if (run_apply_options(r) < 0 || !run_check_support(r) ||
+      run_apply_init(r) < 0)
+    rc = r->status == SF_RESULT_SKIP ? 1 : -EINVAL;
+  snprintf(why, whylen, "%s", sf_strbuf_str(&r->reason));
+  runner_free(r);
+  free(r);
+  return rc;
+}
+
 void sf_run_file(const char *path, const sf_run_options *o,
                  sf_run_result *res) {
   memset(res, 0, sizeof(*res));
@@ -622,15 +656,7 @@ void sf_run_file(const char *path, const sf_run_options *o,
     sf_script_free(s);
     return;
   }
-  r->s = s;
-  r->path = path;
-  r->opt = o;
-  r->tol_us = o->tolerance_us ? o->tolerance_us : 4000;
-  r->tol_pct = 12.5;
-  r->mtu = 1500;
-  r->conns[0] = (struct run_conn){
-      .used = true, .lport = RUN_PORT, .rport = RUN_REMOTE_EPHEMERAL};
-  sf_profile_init(&r->profile, o->profile);
+  runner_init(r, s, path, o);
   res->r.requirements = requirements(s);
   if (run_apply_options(r) == 0 && run_check_support(r) && make_sut(r) == 0) {
     r->sut->ops->start(r->sut);

@@ -44,6 +44,14 @@ void sf_run_file(const char *path, const sf_run_options *o,
                  sf_run_result *res);
 void sf_run_result_free(sf_run_result *res);
 
+/* The checks made before a script runs (option lines, unsupported
+ * features, the init command's sysctls), without running it: 0 when it
+ * would run, 1 when it would be skipped, -EINVAL for a bad option; why
+ * says why. */
+struct sf_script;
+int sf_run_check(const struct sf_script *s, const char *name, char *why,
+                 size_t whylen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,311 @@
+/* The scenario codec: every byte string decodes; encoding is canonical. */
+#include <string.h>
+
+#include "../util/pktbuild.h"
+#include "synfin/bytes.h"
+#include "synfin/checksum.h"
+#include "synfin/scenario.h"
+
+#define SETUP_BYTES 12
+#define SEGMENT_BYTES 18 /* with the option count, before the options */
+
+/* A reader that yields zeros past the end, so any input decodes. */
+struct rd {
+  const uint8_t *p;
+  size_t len, pos;
+};
+
+static uint8_t u8(struct rd *r) {
+  return r->pos < r->len ? r->p[r->pos++] : (r->pos++, 0);
+}
+
+static uint16_t u16(struct rd *r) {
+  uint16_t hi = u8(r);
+  return (uint16_t)(hi << 8 | u8(r));
+}
+
+static uint32_t u32(struct rd *r) {
+  uint32_t hi = u16(r);
+  return hi << 16 | u16(r);
+}
+
+static void bytes(struct rd *r, uint8_t *out, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    out[i] = u8(r);
+}
+
+bool sf_scn_looks_like(const uint8_t *buf, size_t len) {
+  return len >= 2 && buf[0] == SF_SCN_MAGIC && buf[1] == SF_SCN_VERSION;
+}
+
+static void decode_setup(struct rd *r, sf_scn_setup *s) {
+  s->start = u8(r) % SF_SCN_START_COUNT;
+  s->profile = u8(r) % 2;
+  s->syn_opts = u8(r) & 0x0f;
+  s->sock_flags = u8(r) & 0x0f;
+  s->peer_mss = u16(r);
+  s->peer_wscale = u8(r) % 15;
+  s->peer_win = u16(r);
+  s->prefill = u16(r) % 8193;
+  s->seed = u8(r);
+}
+
+static void decode_segment(struct rd *r, sf_scn_segment *g) {
+  g->flags = u8(r);
+  g->seq_delta = (int32_t)u32(r);
+  g->ack_delta = (int32_t)u32(r);
+  g->win = u16(r);
+  g->urg = u16(r);
+  g->len = u16(r) % (SF_SCN_MAX_PAYLOAD + 1);
+  g->corrupt = u8(r) & 0x1f;
+  g->doff = u8(r) & 0x0f;
+  g->nopt = u8(r) % (SF_SCN_MAX_OPTS + 1);
+  bytes(r, g->opt, g->nopt);
+}
+
+void sf_scn_decode(const uint8_t *buf, size_t len, sf_scenario *s) {
+  struct rd r = {buf, len, 0};
+  s->n = 0;
+  /* the magic and version are skipped whatever they say: a mutated header
+   * is still a scenario */
+  r.pos = 2;
+  decode_setup(&r, &s->setup);
+  while (r.pos < len && s->n < SF_SCN_MAX_EVENTS) {
+    sf_scn_event *e = &s->ev[s->n++];
+    memset(e, 0, sizeof(*e) < 64 ? sizeof(*e) : 64);
+    e->kind = u8(&r) % SF_SCN_KIND_COUNT;
+    switch (e->kind) {
+    case SF_SCN_SEGMENT:
+      decode_segment(&r, &e->seg);
+      break;
+    case SF_SCN_RAW:
+      e->raw.fix = u8(&r) & 3;
+      e->raw.len = u16(&r) % (SF_SCN_MAX_RAW + 1);
+      bytes(&r, e->raw.bytes, e->raw.len);
+      break;
+    case SF_SCN_ADVANCE:
+      e->advance_us = u32(&r);
+      break;
+    case SF_SCN_TIMER:
+      break;
+    case SF_SCN_CALL:
+      e->call.op = u8(&r) % SF_SCN_OP_COUNT;
+      e->call.arg = u16(&r);
+      break;
+    }
+  }
+}
+
+/* A writer that counts what does not fit. */
+struct wr {
+  uint8_t *p;
+  size_t cap, pos;
+};
+
+static void w8(struct wr *w, uint8_t v) {
+  if (w->pos < w->cap)
+    w->p[w->pos] = v;
+  w->pos++;
+}
+
+static void w16(struct wr *w, uint16_t v) {
+  w8(w, (uint8_t)(v >> 8));
+  w8(w, (uint8_t)v);
+}
+
+static void w32(struct wr *w, uint32_t v) {
+  w16(w, (uint16_t)(v >> 16));
+  w16(w, (uint16_t)v);
+}
+
+size_t sf_scn_encode(const sf_scenario *s, uint8_t *buf, size_t cap) {
+  struct wr w = {buf, cap, 0};
+  const sf_scn_setup *u = &s->setup;
+  w8(&w, SF_SCN_MAGIC);
+  w8(&w, SF_SCN_VERSION);
+  w8(&w, u->start);
+  w8(&w, u->profile);
+  w8(&w, u->syn_opts);
+  w8(&w, u->sock_flags);
+  w16(&w, u->peer_mss);
+  w8(&w, u->peer_wscale);
+  w16(&w, u->peer_win);
+  w16(&w, u->prefill);
+  w8(&w, u->seed);
+  for (size_t i = 0; i < s->n; i++) {
+    const sf_scn_event *e = &s->ev[i];
+    w8(&w, e->kind);
+    switch (e->kind) {
+    case SF_SCN_SEGMENT: {
+      const sf_scn_segment *g = &e->seg;
+      w8(&w, g->flags);
+      w32(&w, (uint32_t)g->seq_delta);
+      w32(&w, (uint32_t)g->ack_delta);
+      w16(&w, g->win);
+      w16(&w, g->urg);
+      w16(&w, g->len);
+      w8(&w, g->corrupt);
+      w8(&w, g->doff);
+      w8(&w, g->nopt);
+      for (uint8_t k = 0; k < g->nopt; k++)
+        w8(&w, g->opt[k]);
+      break;
+    }
+    case SF_SCN_RAW:
+      w8(&w, e->raw.fix);
+      w16(&w, e->raw.len);
+      for (uint16_t k = 0; k < e->raw.len; k++)
+        w8(&w, e->raw.bytes[k]);
+      break;
+    case SF_SCN_ADVANCE:
+      w32(&w, e->advance_us);
+      break;
+    case SF_SCN_TIMER:
+      break;
+    case SF_SCN_CALL:
+      w8(&w, e->call.op);
+      w16(&w, e->call.arg);
+      break;
+    }
+  }
+  return w.pos;
+}
+
+static const char *const start_names[SF_SCN_START_COUNT] = {
+    "listen",      "syn-received", "established", "syn-sent",
+    "active-established", "close-wait", "fin-wait-1"};
+
+static const char *const op_names[SF_SCN_OP_COUNT] = {
+    "read",   "write",   "shutdown(SHUT_RD)", "shutdown(SHUT_WR)",
+    "close",  "accept",  "linger0",           "nodelay",
+    "urgent"};
+
+static void flags_text(uint8_t f, char *out) {
+  static const char letters[] = "FSRP.UEW";
+  size_t n = 0;
+  for (int i = 0; i < 8; i++)
+    if (f & (1u << i))
+      out[n++] = letters[i];
+  if (!n)
+    out[n++] = '-';
+  out[n] = '\0';
+}
+
+void sf_scn_dump(const sf_scenario *s, FILE *out) {
+  const sf_scn_setup *u = &s->setup;
+  fprintf(out,
+          "scenario v%d: start %s, profile %s, peer SYN options%s%s%s%s, "
+          "peer mss %u, wscale %u, window %u, prefill %u, seed %u%s%s%s%s\n",
+          SF_SCN_VERSION, start_names[u->start % SF_SCN_START_COUNT],
+          u->profile ? "rfc" : "linux",
+          (u->syn_opts & SF_SCN_OPT_MSS) ? " mss" : "",
+          (u->syn_opts & SF_SCN_OPT_SACK) ? " sackOK" : "",
+          (u->syn_opts & SF_SCN_OPT_TS) ? " TS" : "",
+          (u->syn_opts & SF_SCN_OPT_WSCALE) ? " wscale" : "",
+          u->peer_mss ? u->peer_mss : 1460, u->peer_wscale, u->peer_win,
+          u->prefill, u->seed,
+          (u->sock_flags & SF_SCN_NODELAY) ? ", nodelay" : "",
+          (u->sock_flags & SF_SCN_KEEPALIVE) ? ", keepalive" : "",
+          (u->sock_flags & SF_SCN_SMALL_RCVBUF) ? ", small rcvbuf" : "",
+          (u->sock_flags & SF_SCN_SMALL_SNDBUF) ? ", small sndbuf" : "");
+  for (size_t i = 0; i < s->n; i++) {
+    const sf_scn_event *e = &s->ev[i];
+    fprintf(out, "%3zu ", i);
+    switch (e->kind) {
+    case SF_SCN_SEGMENT: {
+      const sf_scn_segment *g = &e->seg;
+      char f[10];
+      flags_text(g->flags, f);
+      fprintf(out, "< %s seq RCV.NXT%+d ack SND.UNA%+d len %u win %u", f,
+              g->seq_delta, g->ack_delta, g->len, g->win);
+      if (g->urg)
+        fprintf(out, " urg %u", g->urg);
+      if (g->nopt) {
+        fprintf(out, " opts");
+        for (uint8_t k = 0; k < g->nopt; k++)
+          fprintf(out, " %02x", g->opt[k]);
+      }
+      if (g->corrupt)
+        fprintf(out, " [%s%s%s%s%s]",
+                (g->corrupt & SF_SCN_BAD_TCP_CSUM) ? " tcp_csum bad" : "",
+                (g->corrupt & SF_SCN_BAD_IP_CSUM) ? " ip_csum bad" : "",
+                (g->corrupt & SF_SCN_BAD_DOFF) ? " doff" : "",
+                (g->corrupt & SF_SCN_FRAGMENT) ? " fragments" : "",
+                (g->corrupt & SF_SCN_FRAG_REVERSE) ? " reversed" : "");
+      fputc('\n', out);
+      break;
+    }
+    case SF_SCN_RAW:
+      fprintf(out, "< raw%s%s %u bytes:",
+              (e->raw.fix & SF_SCN_FIX_IP) ? " (fix ip)" : "",
+              (e->raw.fix & SF_SCN_FIX_L4) ? " (fix l4)" : "", e->raw.len);
+      for (uint16_t k = 0; k < e->raw.len && k < 64; k++)
+        fprintf(out, " %02x", e->raw.bytes[k]);
+      fprintf(out, "%s\n", e->raw.len > 64 ? " ..." : "");
+      break;
+    case SF_SCN_ADVANCE:
+      fprintf(out, "+%u us\n", e->advance_us);
+      break;
+    case SF_SCN_TIMER:
+      fprintf(out, "+ until the next timer\n");
+      break;
+    case SF_SCN_CALL:
+      fprintf(out, "%s(%u)\n", op_names[e->call.op % SF_SCN_OP_COUNT],
+              e->call.arg);
+      break;
+    }
+  }
+}
+
+/* Repairs one raw datagram as its flags ask. */
+static bool fix_datagram(uint8_t *p, size_t len, uint8_t fix) {
+  if (len < 20 || (p[0] >> 4) != 4)
+    return false;
+  size_t hl = (size_t)(p[0] & 15) * 4;
+  if (hl < 20 || hl > len)
+    return false;
+  bool changed = false;
+  if (fix & SF_SCN_FIX_IP) {
+    uint16_t old = sf_get16(p + 10);
+    sf_put16(p + 2, (uint16_t)len);
+    sf_fix_ip_csum(p, len);
+    changed = old != sf_get16(p + 10);
+  }
+  bool first = (sf_get16(p + 6) & 0x1fff) == 0 && !(sf_get16(p + 6) & 0x2000);
+  if ((fix & SF_SCN_FIX_L4) && first) {
+    if (p[9] == 6 && len >= hl + 20) {
+      sf_fix_tcp_csum(p, len);
+      changed = true;
+    } else if (p[9] == 1 && len >= hl + 8) {
+      sf_put16(p + hl + 2, 0);
+      sf_put16(p + hl + 2, sf_csum(p + hl, len - hl));
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+size_t sf_scn_fix_raw(uint8_t *buf, size_t len) {
+  struct rd r = {buf, len, 0};
+  size_t fixed = 0, n = 0;
+  r.pos = 2 + SETUP_BYTES;
+  while (r.pos < len && n++ < SF_SCN_MAX_EVENTS) {
+    uint8_t kind = u8(&r) % SF_SCN_KIND_COUNT;
+    if (kind == SF_SCN_SEGMENT) {
+      r.pos += SEGMENT_BYTES - 1;
+      uint8_t nopt = u8(&r) % (SF_SCN_MAX_OPTS + 1);
+      r.pos += nopt;
+    } else if (kind == SF_SCN_RAW) {
+      uint8_t fix = u8(&r) & 3;
+      uint16_t rl = u16(&r) % (SF_SCN_MAX_RAW + 1);
+      if (r.pos + rl <= len && fix && fix_datagram(buf + r.pos, rl, fix))
+        fixed++;
+      r.pos += rl;
+    } else if (kind == SF_SCN_ADVANCE) {
+      r.pos += 4;
+    } else if (kind == SF_SCN_CALL) {
+      r.pos += 3;
+    }
+  }
+  return fixed;
+}
