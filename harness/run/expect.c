@@ -180,9 +180,8 @@ static bool options_match(const sf_script_tcp *t, const sf_pkt_tcp *l,
       return false;
     }
     const sf_script_tcp_option *s = &t->options[i];
-    uint8_t want = (size_t)s->kind < sizeof(option_kinds)
-                       ? option_kinds[s->kind]
-                       : 255;
+    uint8_t want =
+        (size_t)s->kind < sizeof(option_kinds) ? option_kinds[s->kind] : 255;
     if (i >= nl) {
       snprintf(why, cap, "option %zu (%s) missing", i + 1,
                kind_name(want, b1, sizeof(b1)));

@@ -27,6 +27,7 @@ static int bad_option(struct runner *r, const sf_script_option *o,
                       const char *what) {
   run_fail(r, NULL, "%s:%u:%u: --%s=%s: %s", r->path, o->pos.line,
            o->pos.column, o->name, o->value ? o->value : "", what);
+  r->status = SF_RESULT_ERROR; /* the script cannot run as written */
   return -EINVAL;
 }
 
@@ -169,6 +170,7 @@ static int apply_sysctl(struct runner *r, const char *name, const char *value,
     if (!ok || v > UINT32_MAX || sf_profile_set(&r->profile, m->key, text) < 0) {
       run_fail(r, NULL, "%s:%u: sysctl %s=%s: bad value", r->path, line, name,
                value);
+      r->status = SF_RESULT_ERROR;
       return -EINVAL;
     }
   }
@@ -267,10 +269,27 @@ static int include_file(struct runner *r, const char *dir, const char *rel,
   return rc;
 }
 
+/* Cuts a shell comment: a '#' at the start of a word, outside quotes. */
+static void cut_comment(char *cmd) {
+  char quote = 0;
+  for (char *c = cmd; *c; c++) {
+    if (quote) {
+      if (*c == quote)
+        quote = 0;
+    } else if (*c == '"' || *c == '\'') {
+      quote = *c;
+    } else if (*c == '#' && (c == cmd || c[-1] == ' ' || c[-1] == '\t')) {
+      *c = '\0';
+      return;
+    }
+  }
+}
+
 static int one_command(struct runner *r, char *cmd, const char *dir,
                        uint32_t line, int depth) {
+  cut_comment(cmd);
   cmd = trim(cmd);
-  if (!*cmd || *cmd == '#')
+  if (!*cmd)
     return 0;
   if (strncmp(cmd, "sysctl", 6) == 0 && (cmd[6] == ' ' || cmd[6] == '\t'))
     return sysctl_command(r, cmd, line);
@@ -302,17 +321,22 @@ static int run_commands(struct runner *r, const char *text, const char *dir,
     if (c[0] == '\\' && c[1] == '\n')
       c[0] = c[1] = ' ';
   int rc = 0;
-  char *save = NULL;
-  for (char *part = strtok_r(copy, "\n;", &save); part && rc == 0;
-       part = strtok_r(NULL, "\n;", &save)) {
-    char *amp;
-    while ((amp = strstr(part, "&&")) && rc == 0) {
-      *amp = '\0';
-      rc = one_command(r, part, dir, line, depth);
-      part = amp + 2;
+  char *save_line = NULL;
+  for (char *ln = strtok_r(copy, "\n", &save_line); ln && rc == 0;
+       ln = strtok_r(NULL, "\n", &save_line)) {
+    cut_comment(ln); /* a ';' in a comment separates nothing */
+    char *save = NULL;
+    for (char *part = strtok_r(ln, ";", &save); part && rc == 0;
+         part = strtok_r(NULL, ";", &save)) {
+      char *amp;
+      while ((amp = strstr(part, "&&")) && rc == 0) {
+        *amp = '\0';
+        rc = one_command(r, part, dir, line, depth);
+        part = amp + 2;
+      }
+      if (rc == 0)
+        rc = one_command(r, part, dir, line, depth);
     }
-    if (rc == 0)
-      rc = one_command(r, part, dir, line, depth);
   }
   free(copy);
   return rc;
