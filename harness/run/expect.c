@@ -332,6 +332,36 @@ static int icmp_type(const char *name) {
   return sscanf(name, "type_%d", &n) == 1 ? n : -1;
 }
 
+/* ICMP code numbers of packetdrill's names (or code_N). */
+static bool icmp_code(const char *type, const char *name, uint8_t *out) {
+  static const char *const unreach[] = {
+      "net_unreachable",  "host_unreachable", "protocol_unreachable",
+      "port_unreachable", "frag_needed",      "source_route_failed"};
+  static const char *const exceeded[] = {"ttl_exceeded",
+                                         "frag_reassembly_time_exceeded"};
+  const char *const *names = NULL;
+  size_t n = 0;
+  if (strcmp(type, "unreachable") == 0) {
+    names = unreach;
+    n = sizeof(unreach) / sizeof(unreach[0]);
+  } else if (strcmp(type, "time_exceeded") == 0) {
+    names = exceeded;
+    n = sizeof(exceeded) / sizeof(exceeded[0]);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(names[i], name) == 0) {
+      *out = (uint8_t)i;
+      return true;
+    }
+  }
+  unsigned v;
+  if (sscanf(name, "code_%u", &v) == 1 && v < 256) {
+    *out = (uint8_t)v;
+    return true;
+  }
+  return false;
+}
+
 static bool expect_icmp(const sf_script_packet *p, const struct run_live *l,
                         struct sf_strbuf *diff, struct sf_strbuf *fields) {
   struct field_diff d = {diff, false, fields};
@@ -342,6 +372,9 @@ static bool expect_icmp(const sf_script_packet *p, const struct run_live *l,
   const sf_script_icmp *m = &p->icmp;
   const sf_pkt_icmp *li = &l->v.icmp;
   row_u(&d, "type", (uint64_t)(int64_t)icmp_type(m->type), li->type);
+  uint8_t code;
+  if (m->code && icmp_code(m->type, m->code, &code))
+    row_u(&d, "code", code, li->code);
   bool echo = li->type == 0 || li->type == 8;
   if (echo && (m->present & SF_SCR_ICMP_HAS_ID))
     row_u(&d, "id", m->id, li->id);

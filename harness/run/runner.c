@@ -7,7 +7,10 @@
 
 #include "run_internal.h"
 
-#define ANY_TIME_LIMIT_US (3600LL * 1000000) /* how long `*` waits */
+/* How long `*`, a missing packet or a blocked call is waited for: an hour
+ * costs nothing in virtual time; a live kernel gets ten real seconds. */
+#define VIRTUAL_WAIT_US (3600LL * 1000000)
+#define REAL_WAIT_US (10LL * 1000000)
 #define CONTEXT_PACKETS 5
 
 void sf_run_options_default(sf_run_options *o) {
@@ -109,6 +112,10 @@ struct run_conn *run_conn_for(struct runner *r, const sf_script_packet *p) {
   r->conns[i] = (struct run_conn){.used = true, .lport = lport, .rport = rport};
   r->cur = i;
   return &r->conns[i];
+}
+
+static int64_t wait_limit(const struct runner *r) {
+  return r->opt->sut == SF_SUT_LINUX ? REAL_WAIT_US : VIRTUAL_WAIT_US;
 }
 
 static int64_t now_us(struct runner *r) {
@@ -330,7 +337,7 @@ static void missing_outbound(struct runner *r, const sf_script_event *ev,
   r->pend.active = false;
   uint64_t t = 0;
   struct sf_strbuf diff = {0}, fields = {0};
-  bool late = advance(r, hi + ANY_TIME_LIMIT_US) == 1 &&
+  bool late = advance(r, hi + wait_limit(r)) == 1 &&
               take_and_compare(r, ev, &t, &diff, &fields);
   sf_strbuf_free(&diff);
   sf_strbuf_free(&fields);
@@ -355,7 +362,7 @@ static void missing_outbound(struct runner *r, const sf_script_event *ev,
 static void expect_outbound(struct runner *r, const sf_script_event *ev,
                             int64_t start, int64_t end, int64_t tol) {
   bool any = ev->time.kind == SF_SCR_TIME_ANY;
-  int64_t hi = any ? now_us(r) + ANY_TIME_LIMIT_US : end + tol;
+  int64_t hi = any ? now_us(r) + wait_limit(r) : end + tol;
   int rc = advance(r, hi);
   if (run_failed(r))
     return;
@@ -486,7 +493,7 @@ static void finish(struct runner *r) {
   if (r->pend.active) {
     int64_t from =
         r->pend.expect_us > now_us(r) ? r->pend.expect_us : now_us(r);
-    int64_t limit = from + ANY_TIME_LIMIT_US;
+    int64_t limit = from + wait_limit(r);
     while (r->pend.active && !run_failed(r) && now_us(r) < limit) {
       int rc = advance(r, limit);
       if (rc < 0) {
