@@ -3,6 +3,13 @@
 set -euo pipefail
 
 packages=(cmake make gcc clang pkg-config check libpcap-dev tshark)
+# `ci/setup.sh fuzz` (ci/fuzz.sh, ci/cflite-test.sh): AFL++, llvm-cov and
+# llvm-profdata for coverage reports, zip for seed corpora, and gnuplot for
+# the coverage-over-time plots (afl-plot's and ci/fuzz.sh's own; the
+# no-X11 build)
+if [ "${1:-}" = fuzz ]; then
+  packages+=(afl++ llvm zip gnuplot-nox)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -17,6 +17,7 @@
 #include <assert.h>
 #include <errno.h>
 
+#include "bugs.h"
 #include "stack_internal.h"
 #include "synfin/bytes.h"
 
@@ -207,6 +208,19 @@ static int place(sf_stack *st, struct sf_reass_slot *s,
                          "ip: fragment contradicts the datagram's end",
                          -EINVAL);
   enum coverage c = coverage(s->have, off / 8, (end + 7) / 8);
+#ifdef SF_BUG_FRAG_OVERLAP_OVERFLOW
+  if (c == COVER_PART) {
+    /* planted (stack/bugs.h): the overlap trimmed off the front, by the
+     * end of the data held, instead of dropping the datagram */
+    SF_BUG_REACHED(FRAG_OVERLAP_OVERFLOW);
+    uint32_t trim = s->max_end - off;
+    if (trim > len)
+      SF_BUG_TRIGGERED(FRAG_OVERLAP_OVERFLOW); /* len - trim underflows */
+    if (trim < len)
+      store(s, ip, more, off + trim, payload + trim, len - trim);
+    return 1;
+  }
+#endif
   if (c == COVER_PART || (c == COVER_ALL && !more && !s->have_last))
     return drop_datagram(st, s, &st->stats.frag_drop_overlap,
                          "ip: overlapping fragment", -EINVAL);

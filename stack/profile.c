@@ -26,10 +26,21 @@ static void profile_linux(sf_profile *p) {
   p->syn_retries = 6;
   p->synack_retries = 5;
   p->retries2 = 15;
-  p->rmem_default = 131072;
+  p->rmem_default = 540000; /* packetdrill's tcp_rmem "4096 540000 ..." */
   p->rmem_max = 15728640;
-  p->wmem_default = 16384;
-  p->init_rcv_wnd = 65535;
+  p->wmem_default = 262144; /* packetdrill's tcp_wmem "4096 262144 ..." */
+  p->init_rcv_wnd = 65535;  /* a SYN's window is never scaled */
+  p->rcv_space_ratio = 128; /* TCP_DEFAULT_SCALING_RATIO: half */
+  p->rcv_truesize = SF_TRUESIZE_LINUX_TUN;
+  p->rcv_wnd_policy = SF_RCV_WND_LINUX;
+  p->ack_policy = SF_ACK_LINUX;
+  p->syn_linear_timeouts = 4; /* sysctl tcp_syn_linear_timeouts */
+  p->tlp = 1;                 /* sysctl tcp_early_retrans 3 */
+  p->tlp_delack_us = 200000;  /* TCP_RTO_MIN */
+  p->tlp_extra_us = 8000;     /* TCP_TIMEOUT_MIN, 2 jiffies at HZ 250 */
+  p->simopen_syn_options = 1; /* tcp_rcv_synsent_state_process */
+  p->tso_chunk_psh = 1;
+  p->ss_max_segs = 0;         /* tcp_slow_start */
   p->time_wait_us = 60000000; /* TCP_TIMEWAIT_LEN */
   p->keepidle_s = 7200;       /* tcp_keepalive_time */
   p->keepintvl_s = 75;        /* tcp_keepalive_intvl */
@@ -73,6 +84,15 @@ static void profile_rfc(sf_profile *p) {
   p->ts_required = 1;
   p->window_update_double = 0;
   p->nagle_minshall = 0;
+  p->rcv_space_ratio = 256; /* the whole buffer is window */
+  p->rcv_truesize = SF_TRUESIZE_BYTES;
+  p->rcv_wnd_policy = SF_RCV_WND_RFC;
+  p->ack_policy = SF_ACK_RFC;
+  p->syn_linear_timeouts = 0; /* RFC 6298 5.5: double on every expiry */
+  p->tlp = 0;
+  p->simopen_syn_options = 0; /* RFC 7323 2.2, 3.2 */
+  p->tso_chunk_psh = 0;
+  p->ss_max_segs = 1; /* RFC 5681 3.1: cwnd += min(N, SMSS) */
 }
 
 int sf_profile_init(sf_profile *p, enum sf_profile_id id) {
@@ -120,6 +140,17 @@ static const struct {
     FIELD(rmem_max),
     FIELD(wmem_default),
     FIELD(init_rcv_wnd),
+    FIELD(rcv_space_ratio),
+    FIELD(rcv_truesize),
+    FIELD(rcv_wnd_policy),
+    FIELD(ack_policy),
+    FIELD(syn_linear_timeouts),
+    FIELD(tlp),
+    FIELD(tlp_delack_us),
+    FIELD(tlp_extra_us),
+    FIELD(simopen_syn_options),
+    FIELD(tso_chunk_psh),
+    FIELD(ss_max_segs),
     FIELD(time_wait_us),
     FIELD(keepidle_s),
     FIELD(keepintvl_s),
@@ -159,6 +190,14 @@ static int check_value(const char *key, unsigned long v) {
   if (strcmp(key, "rto_formula") == 0 && v > SF_RTO_LINUX)
     return -EINVAL;
   if (strcmp(key, "synopt_layout") == 0 && v > SF_SYNOPT_ALIGNED)
+    return -EINVAL;
+  if (strcmp(key, "rcv_wnd_policy") == 0 && v > SF_RCV_WND_LINUX)
+    return -EINVAL;
+  if (strcmp(key, "ack_policy") == 0 && v > SF_ACK_LINUX)
+    return -EINVAL;
+  if (strcmp(key, "rcv_truesize") == 0 && v > SF_TRUESIZE_LINUX_TUN)
+    return -EINVAL;
+  if (strcmp(key, "rcv_space_ratio") == 0 && (v == 0 || v > 256))
     return -EINVAL;
   if (strcmp(key, "ttl") == 0 && (v == 0 || v > 255))
     return -EINVAL;

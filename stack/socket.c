@@ -246,7 +246,7 @@ int sf_connect(sf_stack *st, int fd, const struct sockaddr *addr,
   sk->flags |= SF_SOCK_CONNECTING;
   sf_tcp_init_tcb(st, sk);
   sf_tcp_set_iss(sk, sf_tcp_new_isn(st, sk));
-  sf_tcp_finish_syn_window(sk);
+  sf_tcp_finish_syn_window(st, sk, false);
   sf_tcp_set_state(st, sk, SF_TCP_SYN_SENT);
   sf_tcp_send_syn(st, sk);
   sf_tcp_rexmt_arm(st, sk);
@@ -263,7 +263,7 @@ static void window_update(sf_stack *st, struct sf_sock *sk) {
     return;
   uint32_t offered =
       SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
-  uint32_t now = sf_tcp_rcv_window(sk);
+  uint32_t now = sf_tcp_rcv_window(st, sk);
   bool send;
   if (st->cfg.profile.window_update_double)
     send = now >= 2 * offered && now > offered;
@@ -297,6 +297,9 @@ ssize_t sf_recv(sf_stack *st, int fd, void *buf, size_t len, int flags) {
     sf_ring_peek(&sk->rcv, 0, buf, n);
     if (!(flags & MSG_PEEK)) {
       sf_ring_consume(&sk->rcv, n);
+      /* the memory of segments read to their end is freed */
+      sf_tcp_rq_release(&sk->tcb, sk->tcb.rcv_nxt - sk->rcv.len -
+                                      (sk->tcb.fin_rcvd ? 1u : 0u));
       if (sk->tcb.urg_pending &&
           SEQ_GEQ(sk->tcb.rcv_nxt - sk->rcv.len, sk->tcb.rcv_up))
         sk->tcb.urg_pending = false;
@@ -530,7 +533,8 @@ static int sol_socket_set(sf_stack *st, struct sf_sock *sk, int name,
   }
   case SO_RCVBUF:
     sk->rcvbuf = buf_size((uint32_t)v, st->cfg.profile.rmem_max,
-                          SOCK_MIN_RCVBUF, sk->rcv.cap);
+                          SOCK_MIN_RCVBUF, UINT32_MAX);
+    sk->flags |= SF_SOCK_RCVBUF_LOCK;
     return 0;
   case SO_SNDBUF:
     sk->sndbuf =

@@ -244,7 +244,9 @@ struct sf_sock *sf_sock_alloc(sf_stack *st) {
     sk->state = SF_TCP_CLOSED;
     uint32_t cap = st->cfg.buf_capacity;
     const sf_profile *p = &st->cfg.profile;
-    sk->rcvbuf = p->rmem_default < cap ? p->rmem_default : cap;
+    /* buffer memory as Linux counts it (sk_rcvbuf); the window it allows
+     * is bounded by the ring (sf_tcp_full_space) */
+    sk->rcvbuf = p->rmem_default;
     sk->sndbuf = p->wmem_default < cap ? p->wmem_default : cap;
     sf_ring_init(&sk->snd, sock_buffer(st, i, 0), cap);
     sf_ring_init(&sk->rcv, sock_buffer(st, i, 1), cap);

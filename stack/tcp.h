@@ -29,6 +29,7 @@ struct sf_ip_meta;
 #define SF_TCP_MAXOPT 40
 #define SF_MAX_SACK_BLOCKS 4 /* blocks held from the peer (scoreboard) */
 #define SF_MAX_OOO 32        /* upper bound of cfg.max_ooo */
+#define SF_RQ_SEGS 32        /* received segments tracked for their memory */
 #define SF_WSCALE_NONE 0xff
 #define SF_MAX_WSCALE 14 /* RFC 7323 2.3 */
 
@@ -73,6 +74,7 @@ enum sf_timer {
   SF_T_DELACK,    /* delayed ACK */
   SF_T_KEEP,      /* keep-alive */
   SF_T_2MSL,      /* TIME-WAIT */
+  SF_T_TLP,       /* RFC 8985 tail loss probe */
   SF_T_COUNT
 };
 
@@ -86,6 +88,22 @@ struct sf_tcb {
   uint32_t rcv_nxt, rcv_wnd, rcv_up;
   uint32_t rcv_adv; /* right edge last advertised (RFC 9293 3.8.6) */
   uint32_t syn_wnd; /* window offered in our SYN or SYN-ACK */
+  /* Linux's receive window (SF_RCV_WND_LINUX) */
+  uint32_t rcv_wnd_init; /* initial window, whole segments; beyond syn_wnd */
+  uint32_t rcv_ssthresh; /* the window grows towards the free space */
+  uint32_t window_clamp; /* largest window to offer */
+  uint32_t rcv_mem;      /* buffer memory charged for in-order data */
+  uint32_t ooo_mem;      /* ... and for out-of-order data */
+  uint16_t rcv_ratio;    /* window share of buffer memory, in 1/256 */
+  /* in-order segments not yet read, oldest first: a segment's memory is
+   * freed when the application has read all of it (the newest are merged
+   * when more arrive than fit) */
+  struct {
+    uint32_t end;  /* sequence number after the segment */
+    uint32_t mem;  /* its truesize */
+    uint32_t room; /* bytes a following segment may be copied into */
+  } rq[SF_RQ_SEGS];
+  uint8_t rq_head, rq_n;
   uint8_t snd_wscale, rcv_wscale; /* SF_WSCALE_NONE unless negotiated */
   bool ws_ok, ts_ok, sack_ok;
   bool ws_offered, ts_offered, sack_offered; /* in our SYN */
@@ -102,14 +120,23 @@ struct sf_tcb {
   bool in_recovery;
   /* RFC 6298 */
   uint32_t srtt_us, rttvar_us, rto_us;
-  bool rtt_valid;  /* at least one sample taken */
-  bool rtt_timing; /* a segment is being timed (Karn) */
+  bool rtt_valid;      /* at least one sample taken */
+  uint32_t min_rtt_us; /* smallest sample (Linux: tcp_min_rtt) */
+  bool rtt_timing;     /* a segment is being timed (Karn) */
   uint32_t rtt_seq;
   uint64_t rtt_start_us;
   uint32_t backoff;        /* RTO doublings */
   uint32_t retransmits;    /* consecutive expirations without progress */
   uint64_t first_rexmt_us; /* when the oldest unacked data was sent (valid
                               once retransmits > 0; TCP_USER_TIMEOUT) */
+  /* RFC 8985 7: tail loss probe */
+  bool tlp_out;         /* a probe is out: the episode ends at tlp_high */
+  bool tlp_retrans;     /* ... and it was a retransmission */
+  uint32_t tlp_high;    /* SND.NXT when the probe went out */
+  uint32_t last_seg;    /* where the last segment of new data began */
+  uint64_t tlp_rto_due; /* when the RTO the probe timer stands in for is due */
+  bool rto_loss;        /* an RTO's loss recovery runs up to rto_loss_high */
+  uint32_t rto_loss_high;
   /* zero-window probing */
   uint32_t persist_backoff;
   uint32_t persist_unanswered; /* probes since the peer last sent an ACK */
@@ -118,6 +145,8 @@ struct sf_tcb {
   bool delack_pending;
   uint32_t unacked_full_segs;
   uint32_t quickacks;
+  bool data_seen;       /* in-order data arrived (Linux: icsk_ack.ato set) */
+  uint64_t data_rcv_us; /* when in-order data last arrived */
   /* keep-alive */
   uint32_t keep_probes;
   uint64_t last_rcv_us;
@@ -153,14 +182,16 @@ enum sf_sock_flags {
   SF_SOCK_BOUND = 1u << 5,
   SF_SOCK_SHUT_RD = 1u << 6,
   SF_SOCK_SHUT_WR = 1u << 7,
-  SF_SOCK_PASSIVE = 1u << 8,    /* opened by a LISTEN (RFC 9293 MUST-11) */
-  SF_SOCK_ORPHAN = 1u << 9,     /* the application closed its descriptor */
-  SF_SOCK_RESET = 1u << 10,     /* connection ended by RST or error */
-  SF_SOCK_EOF = 1u << 11,       /* FIN read by the application */
-  SF_SOCK_CONNECTED = 1u << 12, /* reached ESTABLISHED at least once */
-  SF_SOCK_CONNECTING = 1u << 13 /* connect() began an attempt whose outcome
-                                   no connect() has reported yet (Linux's
-                                   SS_CONNECTING) */
+  SF_SOCK_PASSIVE = 1u << 8,     /* opened by a LISTEN (RFC 9293 MUST-11) */
+  SF_SOCK_ORPHAN = 1u << 9,      /* the application closed its descriptor */
+  SF_SOCK_RESET = 1u << 10,      /* connection ended by RST or error */
+  SF_SOCK_EOF = 1u << 11,        /* FIN read by the application */
+  SF_SOCK_CONNECTED = 1u << 12,  /* reached ESTABLISHED at least once */
+  SF_SOCK_CONNECTING = 1u << 13, /* connect() began an attempt whose outcome
+                                    no connect() has reported yet (Linux's
+                                    SS_CONNECTING) */
+  SF_SOCK_RCVBUF_LOCK = 1u << 14 /* SO_RCVBUF was set (Linux's
+                                    SOCK_RCVBUF_LOCK) */
 };
 
 struct sf_sock {
@@ -234,8 +265,36 @@ void sf_tcp_send_rst_reply(sf_stack *st, const struct sf_ip_meta *ip,
 /* Retransmits from SND.UNA (one segment); returns bytes sent. */
 uint32_t sf_tcp_retransmit(sf_stack *st, struct sf_sock *sk);
 void sf_tcp_send_probe(sf_stack *st, struct sf_sock *sk, bool keepalive);
+/* RFC 8985 7.3: a tail loss probe: one new segment if the peer's window
+ * allows, else the last segment again. Returns whether one went out. */
+bool sf_tcp_send_loss_probe(sf_stack *st, struct sf_sock *sk);
 /* Receive window to advertise now (unscaled bytes). */
-uint32_t sf_tcp_rcv_window(const struct sf_sock *sk);
+uint32_t sf_tcp_rcv_window(const sf_stack *st, const struct sf_sock *sk);
+/* The window the receive policy would choose now, before the rule that
+ * never moves the right edge left (Linux's __tcp_select_window). */
+uint32_t sf_tcp_select_window(const sf_stack *st, const struct sf_sock *sk);
+/* Receive buffer space as window bytes: all of it, and what is free
+ * (Linux's tcp_full_space and tcp_space). */
+uint32_t sf_tcp_full_space(const struct sf_sock *sk);
+uint32_t sf_tcp_free_space(const sf_stack *st, const struct sf_sock *sk);
+/* Buffer memory a received segment costs: len payload bytes in a datagram
+ * of iplen bytes; *room (if not NULL) is what its buffer has left. */
+uint32_t sf_tcp_truesize(const sf_stack *st, uint32_t iplen, uint32_t len,
+                         uint32_t *room);
+/* Queues in-order data [end - len, end) costing mem (room left in its
+ * buffer): Linux (tcp_try_coalesce) copies it into the room of the segment
+ * before it when it fits, at no cost. Frees the memory of segments read
+ * once the application has read up to `read`. */
+void sf_tcp_rq_charge(struct sf_tcb *tcb, uint32_t end, uint32_t len,
+                      uint32_t mem, uint32_t room);
+void sf_tcp_rq_release(struct sf_tcb *tcb, uint32_t read);
+/* Linux (tcp_measure_rcv_mss, tcp_grow_window, tcp_incr_quickack): what an
+ * in-order data segment of len bytes teaches the receive window and the
+ * quick-ACK count. */
+void sf_tcp_rcv_learn(sf_stack *st, struct sf_sock *sk, uint32_t len,
+                      uint32_t truesize);
+/* Linux (tcp_init_buffer_space): the window clamp once established. */
+void sf_tcp_init_buffer_space(sf_stack *st, struct sf_sock *sk);
 
 /* tcp_timer.c */
 void sf_tcp_timer_set(struct sf_sock *sk, enum sf_timer t, uint64_t at);
@@ -243,6 +302,12 @@ void sf_tcp_timer_stop(struct sf_sock *sk, enum sf_timer t);
 void sf_tcp_timers_fire(sf_stack *st, struct sf_sock *sk);
 uint64_t sf_tcp_next_deadline(const struct sf_sock *sk);
 void sf_tcp_rexmt_arm(sf_stack *st, struct sf_sock *sk);
+/* Data is in flight: arms the tail loss probe where allowed, else the
+ * retransmission timer. `advancing`: an ACK of new data restarts the RTO
+ * from now (RFC 6298 5.3). */
+void sf_tcp_xmit_timer(sf_stack *st, struct sf_sock *sk, bool advancing);
+/* RFC 8985 7.4: an ACK of new data ends a probe's episode. */
+void sf_tcp_tlp_ack(sf_stack *st, struct sf_sock *sk, uint32_t ack);
 void sf_tcp_keep_arm(sf_stack *st, struct sf_sock *sk);
 void sf_tcp_schedule_ack(sf_stack *st, struct sf_sock *sk, bool full_seg);
 
@@ -252,7 +317,8 @@ uint32_t sf_rto_backed_off(const struct sf_tcb *tcb, const sf_profile *p);
 
 /* tcp_cc.c: RFC 5681 arithmetic */
 uint32_t sf_cc_initial_window(const sf_profile *p, uint32_t smss);
-void sf_cc_on_ack(struct sf_tcb *tcb, uint32_t acked, uint32_t smss);
+void sf_cc_on_ack(struct sf_tcb *tcb, uint32_t acked, uint32_t smss,
+                  uint32_t ss_max_segs);
 void sf_cc_on_rto(struct sf_tcb *tcb, uint32_t flight, uint32_t smss);
 void sf_cc_enter_recovery(struct sf_tcb *tcb, uint32_t flight, uint32_t smss);
 void sf_cc_exit_recovery(struct sf_tcb *tcb);
@@ -268,7 +334,7 @@ void sf_tcp_init_tcb(sf_stack *st, struct sf_sock *sk);
 /* Starts the send sequence space at iss. */
 void sf_tcp_set_iss(struct sf_sock *sk, uint32_t iss);
 /* Window of our SYN or SYN-ACK, once the options are known. */
-void sf_tcp_finish_syn_window(struct sf_sock *sk);
+void sf_tcp_finish_syn_window(sf_stack *st, struct sf_sock *sk, bool passive);
 struct sf_sock *sf_tcp_lookup(sf_stack *st, uint32_t laddr, uint16_t lport,
                               uint32_t raddr, uint16_t rport);
 uint32_t sf_tcp_ts_now(const sf_stack *st, const struct sf_sock *sk);

@@ -14,12 +14,23 @@ uint32_t sf_cc_initial_window(const sf_profile *p, uint32_t smss) {
 
 /* RFC 5681 3.1: slow start grows by at most SMSS per ACK (equation 2);
  * congestion avoidance by one SMSS per window of data ACKed (3.1, with byte
- * counting as RFC 3465 describes). */
-void sf_cc_on_ack(struct sf_tcb *tcb, uint32_t acked, uint32_t smss) {
+ * counting as RFC 3465 describes). ss_max_segs 0: Linux (tcp_slow_start)
+ * grows by every segment the ACK covers, up to ssthresh. */
+void sf_cc_on_ack(struct sf_tcb *tcb, uint32_t acked, uint32_t smss,
+                  uint32_t ss_max_segs) {
   if (tcb->in_recovery || acked == 0)
     return;
-  if (tcb->cwnd < tcb->ssthresh) {
-    tcb->cwnd += acked < smss ? acked : smss;
+  if (tcb->cwnd < tcb->ssthresh && ss_max_segs == 0) {
+    uint64_t grown = tcb->cwnd + (uint64_t)(acked + smss - 1) / smss * smss;
+    if (grown <= tcb->ssthresh) {
+      tcb->cwnd = (uint32_t)grown;
+      return;
+    }
+    acked = (uint32_t)(grown - tcb->ssthresh); /* the rest: avoidance */
+    tcb->cwnd = tcb->ssthresh;
+  } else if (tcb->cwnd < tcb->ssthresh) {
+    uint32_t most = ss_max_segs * smss;
+    tcb->cwnd += acked < most ? acked : most;
     return;
   }
   tcb->bytes_acked += acked;

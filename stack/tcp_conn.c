@@ -67,6 +67,7 @@ void sf_tcp_set_state(sf_stack *st, struct sf_sock *sk, int state) {
   sf_emit_event(st, &ev);
   if (state == SF_TCP_ESTABLISHED && !(sk->flags & SF_SOCK_CONNECTED)) {
     sk->flags |= SF_SOCK_CONNECTED;
+    sf_tcp_init_buffer_space(st, sk);
     struct sf_sock *lsk = slot_sock(st, sk->parent);
     if (lsk) {
       lsk->q_syn--;
@@ -108,6 +109,9 @@ void sf_tcp_drop(sf_stack *st, struct sf_sock *sk, int err) {
   sf_ring_clear(&sk->rcv);
   sk->tcb.nooo = 0;
   sk->tcb.nsacked = 0;
+  sk->tcb.rcv_mem = 0;
+  sk->tcb.ooo_mem = 0;
+  sk->tcb.rq_n = 0;
   sf_tcp_set_state(st, sk, SF_TCP_CLOSED);
 }
 
@@ -164,11 +168,18 @@ void sf_tcp_init_tcb(sf_stack *st, struct sf_sock *sk) {
   tcb->mss = (uint16_t)p->mss_default;
   tcb->rcv_mss =
       (uint16_t)(p->mss_default < tcb->adv_mss ? p->mss_default : tcb->adv_mss);
-  tcb->quickacks = p->quickack_segs;
+  /* Linux counts its quick ACKs when the first data arrives */
+  tcb->quickacks = p->ack_policy == SF_ACK_LINUX ? 0 : p->quickack_segs;
   tcb->ws_offered = p->window_scaling != 0;
   tcb->ts_offered = p->timestamps != 0;
   tcb->sack_offered = p->sack != 0;
-  uint32_t rmax = p->rmem_max > sk->rcvbuf ? p->rmem_max : sk->rcvbuf;
+  tcb->rcv_ratio = (uint16_t)p->rcv_space_ratio;
+  /* RFC 7323 2.3: a shift for the largest window the buffer may grow to;
+   * Linux: only to what SO_RCVBUF allows once the application set it */
+  uint32_t full = sf_tcp_full_space(sk);
+  uint32_t rmax = p->rmem_max > full ? p->rmem_max : full;
+  if (sk->flags & SF_SOCK_RCVBUF_LOCK)
+    rmax = full;
   tcb->rcv_wscale = tcb->ws_offered ? window_shift_for(rmax) : 0;
   uint32_t id[3] = {sk->laddr ^ 0x7453u, sk->raddr,
                     (uint32_t)sk->lport << 16 | sk->rport};
@@ -187,14 +198,24 @@ void sf_tcp_set_iss(struct sf_sock *sk, uint32_t iss) {
   tcb->snd_sml = iss;
 }
 
-/* Linux offers the initial window rounded down to whole segments. */
-void sf_tcp_finish_syn_window(struct sf_sock *sk) {
+/* Linux (tcp_select_initial_window): the initial window is the buffer's
+ * window share in whole segments (of the MSS less the timestamp option when
+ * a passive open negotiated it); a SYN or SYN-ACK carries at most 65535 of
+ * it (RFC 7323 2.2: its window is never scaled) and the rest is offered
+ * with the first ACK. */
+void sf_tcp_finish_syn_window(sf_stack *st, struct sf_sock *sk, bool passive) {
   struct sf_tcb *tcb = &sk->tcb;
-  uint32_t unit = tcb->adv_mss - (tcb->ts_ok ? 12 : 0);
-  uint32_t w = tcb->syn_wnd > 65535 ? 65535 : tcb->syn_wnd;
-  if (unit && w > unit)
+  uint32_t unit = tcb->adv_mss - (passive && tcb->ts_ok ? 12 : 0);
+  uint32_t w = sf_tcp_full_space(sk);
+  bool linux_wnd = st->cfg.profile.rcv_wnd_policy == SF_RCV_WND_LINUX;
+  if (linux_wnd && unit && w > unit)
     w -= w % unit;
-  tcb->syn_wnd = w;
+  tcb->rcv_wnd_init = w;
+  tcb->rcv_ssthresh = w;
+  tcb->window_clamp = sf_tcp_full_space(sk);
+  if (w > st->cfg.profile.init_rcv_wnd)
+    w = st->cfg.profile.init_rcv_wnd;
+  tcb->syn_wnd = w > 65535 ? 65535 : w;
 }
 
 struct sf_sock *sf_tcp_lookup(sf_stack *st, uint32_t laddr, uint16_t lport,

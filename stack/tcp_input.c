@@ -3,6 +3,7 @@
  * (duplicate ACKs, fast retransmit and recovery). */
 #include <errno.h>
 
+#include "bugs.h"
 #include "stack_internal.h"
 #include "synfin/bytes.h"
 
@@ -83,6 +84,13 @@ static void take_syn_options(sf_stack *st, struct sf_sock *sk,
   if (tcb->ws_ok) {
     /* RFC 7323 2.3: a shift above 14 is taken as 14 */
     tcb->snd_wscale = seg->ws > SF_MAX_WSCALE ? SF_MAX_WSCALE : seg->ws;
+#ifdef SF_BUG_WSCALE_GT_14
+    /* planted (stack/bugs.h): an active open takes the shift as it is */
+    if (sk->state == SF_TCP_SYN_SENT && seg->ws > SF_MAX_WSCALE) {
+      SF_BUG_REACHED(WSCALE_GT_14);
+      tcb->snd_wscale = seg->ws;
+    }
+#endif
   } else {
     tcb->snd_wscale = 0;
     tcb->rcv_wscale = 0;
@@ -132,6 +140,10 @@ static void challenge_ack(sf_stack *st, struct sf_sock *sk) {
 static void lock_in_window(struct sf_sock *sk, const struct sf_tcp_seg *seg) {
   struct sf_tcb *tcb = &sk->tcb;
   uint32_t shift = tcb->ws_ok && !(seg->flags & TH_SYN) ? tcb->snd_wscale : 0;
+#ifdef SF_BUG_WSCALE_GT_14
+  if (shift > SF_MAX_WSCALE)
+    SF_BUG_TRIGGERED(WSCALE_GT_14); /* a window past 2^30, or undefined */
+#endif
   tcb->snd_wnd = (uint32_t)seg->wnd << shift;
   tcb->snd_wl1 = seg->seq;
   tcb->snd_wl2 = seg->ack;
@@ -170,9 +182,10 @@ static void listen_input(sf_stack *st, struct sf_sock *lsk,
   sk->lport = seg->dport;
   sk->rport = seg->sport;
   sk->parent = (int32_t)(lsk - st->socks);
-  sk->flags = (lsk->flags & (SF_SOCK_NODELAY | SF_SOCK_KEEPALIVE |
-                             SF_SOCK_LINGER | SF_SOCK_REUSEADDR)) |
-              SF_SOCK_PASSIVE | SF_SOCK_BOUND;
+  sk->flags =
+      (lsk->flags & (SF_SOCK_NODELAY | SF_SOCK_KEEPALIVE | SF_SOCK_LINGER |
+                     SF_SOCK_REUSEADDR | SF_SOCK_RCVBUF_LOCK)) |
+      SF_SOCK_PASSIVE | SF_SOCK_BOUND;
   sk->rcvbuf = lsk->rcvbuf;
   sk->sndbuf = lsk->sndbuf;
   sk->linger_s = lsk->linger_s;
@@ -191,7 +204,7 @@ static void listen_input(sf_stack *st, struct sf_sock *lsk,
   sf_tcp_set_iss(sk, isn ? *isn : sf_tcp_new_isn(st, sk));
   take_syn_options(st, sk, seg);
   lock_in_window(sk, seg);
-  sf_tcp_finish_syn_window(sk);
+  sf_tcp_finish_syn_window(st, sk, true);
   tcb->last_rcv_us = st->now_us;
   sk->state = SF_TCP_CLOSED;
   sf_tcp_set_state(st, sk, SF_TCP_SYN_RECEIVED);
@@ -221,14 +234,26 @@ static void syn_sent_input(sf_stack *st, struct sf_sock *sk,
     return; /* fifth: neither SYN nor RST */
   tcb->irs = seg->seq;
   tcb->rcv_nxt = seg->seq + 1;
+  uint8_t our_wscale = tcb->rcv_wscale;
   take_syn_options(st, sk, seg);
+  if (!ack && st->cfg.profile.simopen_syn_options && tcb->ws_offered &&
+      !tcb->ws_ok) {
+    /* Linux (simultaneous open): our window keeps the scale our SYN
+     * offered; the peer's is not scaled (RFC 7323 2.2 says neither is) */
+    tcb->ws_ok = true;
+    tcb->rcv_wscale = our_wscale;
+    tcb->snd_wscale = 0;
+  }
   lock_in_window(sk, seg);
   tcb->rcv_adv = tcb->rcv_nxt + tcb->syn_wnd;
+  /* Linux: the initial window beyond the SYN's 65535 counts as offered */
+  if (st->cfg.profile.rcv_wnd_policy == SF_RCV_WND_LINUX)
+    tcb->rcv_adv = tcb->rcv_nxt + tcb->rcv_wnd_init;
+  tcb->last_ack_sent = tcb->rcv_nxt;
   tcb->last_rcv_us = st->now_us;
   if (!ack) {
     /* MUST-10: simultaneous open, answer with SYN-ACK */
     sf_tcp_set_state(st, sk, SF_TCP_SYN_RECEIVED);
-    sf_tcp_finish_syn_window(sk);
     sf_tcp_timer_stop(sk, SF_T_REXMT);
     tcb->syn_rexmitted = false;
     sf_tcp_send_syn(st, sk);
@@ -260,6 +285,17 @@ static bool acceptable(const struct sf_tcb *tcb, const struct sf_tcp_seg *seg) {
   uint32_t wnd =
       SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
   uint32_t len = seg_space(seg);
+#ifdef SF_BUG_SEQ_WRAP_COMPARE
+  {
+    /* planted (stack/bugs.h): the window test in plain comparisons */
+    SF_BUG_REACHED(SEQ_WRAP_COMPARE);
+    bool plain = seg->seq >= tcb->rcv_nxt && seg->seq < tcb->rcv_nxt + wnd;
+    bool modular =
+        SEQ_GEQ(seg->seq, tcb->rcv_nxt) && SEQ_LT(seg->seq, tcb->rcv_nxt + wnd);
+    if (plain != modular)
+      SF_BUG_TRIGGERED(SEQ_WRAP_COMPARE);
+  }
+#endif
   if (len == 0 && wnd == 0)
     return seg->seq == tcb->rcv_nxt;
   if (len == 0)
@@ -336,6 +372,16 @@ static void take_sack(struct sf_tcb *tcb, const struct sf_tcp_seg *seg) {
     return;
   for (uint8_t b = 0; b < seg->nsack; b++) {
     struct sf_seq_range r = seg->sack[b];
+#ifdef SF_BUG_SACK_PAST_SND_NXT
+    /* planted (stack/bugs.h): blocks after the first are not checked
+     * against SND.NXT */
+    if (b > 0) {
+      SF_BUG_REACHED(SACK_PAST_SND_NXT);
+      if (SEQ_LT(r.start, r.end) && SEQ_GT(r.start, tcb->snd_una) &&
+          SEQ_GT(r.end, tcb->snd_max))
+        SF_BUG_TRIGGERED(SACK_PAST_SND_NXT); /* unsent data SACKed */
+    }
+#endif
     if (!SEQ_LT(r.start, r.end) || SEQ_LEQ(r.start, tcb->snd_una) ||
         SEQ_GT(r.end, tcb->snd_max))
       continue;
@@ -367,9 +413,17 @@ static void rtt_on_ack(sf_stack *st, struct sf_sock *sk,
   if (tcb->rtt_timing && SEQ_GT(seg->ack, tcb->rtt_seq)) {
     sf_rtt_sample(tcb, p, (uint32_t)(st->now_us - tcb->rtt_start_us));
     tcb->rtt_timing = false;
-  } else if (tcb->ts_ok && seg->has_ts && seg->ts_ecr && tcb->backoff) {
-    /* RFC 7323 4.2: the echoed timestamp times even retransmissions */
+  } else if (tcb->ts_ok && seg->has_ts && seg->ts_ecr &&
+             (tcb->backoff || (tcb->tlp_out && tcb->tlp_retrans))) {
+    /* RFC 7323 4.2: the echoed timestamp times even retransmissions (an
+     * RTO's or a loss probe's) */
     uint32_t ticks = sf_tcp_ts_now(st, sk) - seg->ts_ecr;
+#ifdef SF_BUG_TS_ECR_RTT
+    /* planted (stack/bugs.h): a TSecr from the future is not refused */
+    SF_BUG_REACHED(TS_ECR_RTT);
+    if (ticks >= 0x7fffffffu)
+      SF_BUG_TRIGGERED(TS_ECR_RTT); /* a "negative" RTT sample */
+#endif
     uint64_t us = (uint64_t)ticks * 1000000u / p->ts_hz;
     if (ticks < 0x7fffffffu && us < 0xffffffffu)
       sf_rtt_sample(tcb, p, (uint32_t)us);
@@ -404,13 +458,16 @@ static void new_ack(sf_stack *st, struct sf_sock *sk,
       sf_tcp_retransmit(st, sk);
     }
   } else {
-    sf_cc_on_ack(tcb, acked, tcb->mss);
+    sf_cc_on_ack(tcb, acked, tcb->mss, st->cfg.profile.ss_max_segs);
   }
   tcb->dupacks = 0;
-  /* RFC 6298 5.2/5.3: stop when all is acknowledged, else restart */
+  sf_tcp_tlp_ack(st, sk, seg->ack);
+  /* RFC 6298 5.2/5.3: stop when all is acknowledged, else restart (or
+   * probe the tail first, RFC 8985 7.2) */
   sf_tcp_timer_stop(sk, SF_T_REXMT);
+  sf_tcp_timer_stop(sk, SF_T_TLP);
   if (tcb->snd_una != tcb->snd_max)
-    sf_tcp_rexmt_arm(st, sk);
+    sf_tcp_xmit_timer(st, sk, true);
 }
 
 /* RFC 5681 2 (definition of a duplicate ACK) and 3.2. */
@@ -435,6 +492,7 @@ static void dup_ack(sf_stack *st, struct sf_sock *sk,
     tcb->rtt_timing = false;
     sf_tcp_retransmit(st, sk);
     sf_tcp_timer_stop(sk, SF_T_REXMT);
+    sf_tcp_timer_stop(sk, SF_T_TLP);
     sf_tcp_rexmt_arm(st, sk);
   }
 }
@@ -584,6 +642,10 @@ static bool ooo_absorb(struct sf_sock *sk) {
     tcb->nooo--;
     filled = true;
   }
+  if (filled && tcb->nooo == 0) {
+    sf_tcp_rq_charge(tcb, tcb->rcv_nxt, 0, tcb->ooo_mem, 0); /* moves too */
+    tcb->ooo_mem = 0;
+  }
   return filled;
 }
 
@@ -635,7 +697,12 @@ void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
     data += skip;
     len -= skip;
   }
-  uint32_t cap = min32(sk->rcvbuf, sk->rcv.cap);
+  const sf_profile *p = &st->cfg.profile;
+  /* Linux takes what the window offered even beyond SO_RCVBUF (it
+   * collapses its queue to make room); the rfc profile's buffer is bytes */
+  uint32_t cap = p->rcv_wnd_policy == SF_RCV_WND_LINUX
+                     ? sk->rcv.cap
+                     : min32(sk->rcvbuf, sk->rcv.cap);
   uint32_t room = cap > sk->rcv.len ? cap - sk->rcv.len : 0;
   uint32_t wnd =
       SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
@@ -648,8 +715,12 @@ void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
     len = room - off; /* beyond the window: trimmed, and the FIN with it */
     fin = false;
   }
+  bool linux_learn =
+      p->ack_policy == SF_ACK_LINUX || p->rcv_wnd_policy == SF_RCV_WND_LINUX;
   if (len) {
-    if (seg->len > tcb->rcv_mss)
+    /* RFC 1122 4.2.3.2: the peer's full segment size, for the ACK rule
+     * (Linux measures it on in-order data: sf_tcp_rcv_learn) */
+    if (seg->len > tcb->rcv_mss && !linux_learn)
       tcb->rcv_mss = (uint16_t)min32(seg->len, tcb->adv_mss);
     tcb->last_rcv_us = st->now_us;
   }
@@ -657,6 +728,15 @@ void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
     sf_ring_store(&sk->rcv, sk->rcv.len, data, len);
     sk->rcv.len += len;
     tcb->rcv_nxt += len;
+    if (len) {
+      /* the whole datagram's buffer is charged, whatever was trimmed */
+      uint32_t tail;
+      uint32_t mem =
+          sf_tcp_truesize(st, 20 + seg->doff + seg->len, seg->len, &tail);
+      sf_tcp_rq_charge(tcb, tcb->rcv_nxt, len, mem, tail);
+      if (linux_learn)
+        sf_tcp_rcv_learn(st, sk, seg->len, mem);
+    }
     bool filled = tcb->nooo && ooo_absorb(sk);
     if (fin || (tcb->ooo_fin && tcb->rcv_nxt == tcb->ooo_fin_seq))
       fin_input(st, sk);
@@ -677,6 +757,8 @@ void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
       return;
     }
     sf_ring_store(&sk->rcv, sk->rcv.len + off, data, len);
+    tcb->ooo_mem +=
+        sf_tcp_truesize(st, 20 + seg->doff + seg->len, seg->len, NULL);
     tcb->last_ooo_start = seq;
   }
   if (fin) {
@@ -698,6 +780,16 @@ static void urg_input(struct sf_sock *sk, const struct sf_tcp_seg *seg) {
   if (!(seg->flags & TH_URG) || !receives_data(sk->state) || seg->urp == 0)
     return;
   uint32_t up = seg->seq + seg->urp;
+#ifdef SF_BUG_URG_PTR_OVERFLOW
+  {
+    /* planted (stack/bugs.h): the urgent byte located in the receive ring
+     * without a bound check */
+    SF_BUG_REACHED(URG_PTR_OVERFLOW);
+    uint32_t first = tcb->rcv_nxt - sk->rcv.len;
+    if (up - 1 - first >= sk->rcv.cap)
+      SF_BUG_TRIGGERED(URG_PTR_OVERFLOW);
+  }
+#endif
   if (!tcb->urg_pending || SEQ_GT(up, tcb->rcv_up)) {
     tcb->rcv_up = up;
     tcb->urg_pending = true;
@@ -767,6 +859,7 @@ static void synchronized_input(sf_stack *st, struct sf_sock *sk,
       (seg->flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) == (TH_SYN | TH_ACK) &&
       seg->len == 0 && seg->seq + 1 == tcb->rcv_nxt &&
       seg->ack == tcb->snd_nxt && !paws_reject(st, sk, seg)) {
+    update_ts_recent(st, sk, seg); /* RFC 7323 4.3: SEG.SEQ <= Last.ACK.sent */
     if (ack_input(st, sk, ip, seg))
       tcb->ack_now = true;
     return;
@@ -819,6 +912,15 @@ static void synchronized_input(sf_stack *st, struct sf_sock *sk,
   update_ts_recent(st, sk, seg);
   if (sk->state == SF_TCP_TIME_WAIT)
     return;
+#ifdef SF_BUG_FIN_IN_SYN_RECEIVED
+  /* planted (stack/bugs.h): a FIN without ACK taken in SYN-RECEIVED */
+  if (sk->state == SF_TCP_SYN_RECEIVED && (seg->flags & TH_FIN) &&
+      !(seg->flags & TH_ACK)) {
+    SF_BUG_REACHED(FIN_IN_SYN_RECEIVED);
+    if (seg->seq + seg->len == tcb->rcv_nxt || seg->seq == tcb->rcv_nxt)
+      SF_BUG_TRIGGERED(FIN_IN_SYN_RECEIVED); /* CLOSE-WAIT, SYN unacked */
+  }
+#endif
   /* fifth: ACK */
   if (!ack_input(st, sk, ip, seg))
     return;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bugs.h"
 #include "tcp.h"
 #include "synfin/bytes.h"
 
@@ -74,6 +75,14 @@ int sf_tcp_parse_options(const uint8_t *opt, uint32_t len,
     if (i + 1 >= len)
       return -EINVAL;
     uint8_t olen = opt[i + 1];
+#ifdef SF_BUG_OPTLEN0_LOOP
+    /* planted (stack/bugs.h): outside SYNs a zero length is not caught */
+    if (!(seg->flags & TH_SYN)) {
+      SF_BUG_REACHED(OPTLEN0_LOOP);
+      if (olen == 0)
+        SF_BUG_TRIGGERED(OPTLEN0_LOOP); /* i += 0: the walk never ends */
+    }
+#endif
     if (olen < 2 || olen > len - i)
       return -EINVAL;
     take_option(kind, opt + i + 2, olen, seg);

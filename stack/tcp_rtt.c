@@ -28,6 +28,8 @@ static uint32_t compute_rto(const struct sf_tcb *tcb, const sf_profile *p) {
 void sf_rtt_sample(struct sf_tcb *tcb, const sf_profile *p, uint32_t rtt_us) {
   if (rtt_us == 0)
     rtt_us = 1;
+  if (!tcb->rtt_valid || rtt_us < tcb->min_rtt_us)
+    tcb->min_rtt_us = rtt_us;
   if (!tcb->rtt_valid) {
     tcb->srtt_us = rtt_us;
     tcb->rttvar_us = rtt_us / 2;

@@ -2,6 +2,7 @@
  * TIME-WAIT (and the FIN-WAIT-2 timeout of orphans, on the same slot). */
 #include <errno.h>
 
+#include "bugs.h"
 #include "stack_internal.h"
 
 void sf_tcp_timer_set(struct sf_sock *sk, enum sf_timer t, uint64_t at) {
@@ -29,6 +30,88 @@ void sf_tcp_rexmt_arm(sf_stack *st, struct sf_sock *sk) {
                    st->now_us + sf_rto_backed_off(&sk->tcb, &st->cfg.profile));
 }
 
+/* RFC 8985 7.2 (Linux: tcp_schedule_loss_probe): a probe needs SACK, data
+ * in flight and no loss recovery under way. */
+static bool tlp_allowed(const sf_stack *st, const struct sf_sock *sk) {
+  const struct sf_tcb *tcb = &sk->tcb;
+  return st->cfg.profile.tlp && tcb->sack_ok &&
+         sk->state >= SF_TCP_ESTABLISHED && sk->state != SF_TCP_TIME_WAIT &&
+         !sf_tcp_syn_unacked(sk) && tcb->snd_max != tcb->snd_una &&
+         !tcb->in_recovery && !tcb->rto_loss;
+}
+
+void sf_tcp_xmit_timer(sf_stack *st, struct sf_sock *sk, bool advancing) {
+  struct sf_tcb *tcb = &sk->tcb;
+  const sf_profile *p = &st->cfg.profile;
+  if (!tlp_allowed(st, sk)) {
+    if (tcb->timer[SF_T_TLP]) {
+      /* the RTO the probe timer stood in for */
+      sf_tcp_timer_stop(sk, SF_T_TLP);
+      sf_tcp_timer_set(sk, SF_T_REXMT,
+                       tcb->tlp_rto_due > st->now_us ? tcb->tlp_rto_due
+                                                     : st->now_us + 1);
+    }
+    sf_tcp_rexmt_arm(st, sk);
+    return;
+  }
+  uint64_t rto = sf_rto_backed_off(tcb, p);
+  uint64_t rto_due = st->now_us + rto;
+  if (!advancing && tcb->timer[SF_T_TLP])
+    rto_due = tcb->tlp_rto_due;
+  else if (!advancing && tcb->timer[SF_T_REXMT])
+    rto_due = tcb->timer[SF_T_REXMT];
+  /* RFC 8985 7.2: PTO = 2*SRTT, plus the worst-case delayed ACK with one
+   * segment in flight (Linux adds 2 jiffies otherwise); before any RTT
+   * sample, the initial RTO; never later than the RTO */
+  uint64_t pto = p->rto_initial_us;
+  if (tcb->rtt_valid)
+    pto = 2 * (uint64_t)tcb->srtt_us + (tcb->snd_max - tcb->snd_una <= tcb->mss
+                                            ? p->tlp_delack_us
+                                            : p->tlp_extra_us);
+  uint64_t at = st->now_us + pto < rto_due ? st->now_us + pto : rto_due;
+  sf_tcp_timer_stop(sk, SF_T_REXMT);
+  tcb->tlp_rto_due = rto_due;
+  sf_tcp_timer_set(sk, SF_T_TLP, at);
+}
+
+void sf_tcp_tlp_ack(sf_stack *st, struct sf_sock *sk, uint32_t ack) {
+  struct sf_tcb *tcb = &sk->tcb;
+  if (tcb->rto_loss && SEQ_GEQ(ack, tcb->rto_loss_high))
+    tcb->rto_loss = false;
+  if (!tcb->tlp_out || SEQ_LT(ack, tcb->tlp_high))
+    return;
+  /* RFC 8985 7.4.2 (Linux: tcp_process_tlp_ack): an ACK beyond the probe
+   * of a retransmission shows a loss it repaired: reduce the window */
+  if (tcb->tlp_retrans && SEQ_GT(ack, tcb->tlp_high)) {
+    uint32_t half = (tcb->snd_max - tcb->snd_una) / 2;
+    tcb->ssthresh = half > 2u * tcb->mss ? half : 2u * tcb->mss;
+    if (tcb->cwnd > tcb->ssthresh)
+      tcb->cwnd = tcb->ssthresh;
+  }
+  (void)st;
+  tcb->tlp_out = false;
+}
+
+/* RFC 8985 7.3: the probe timer expired. */
+static void tlp_expired(sf_stack *st, struct sf_sock *sk) {
+  struct sf_tcb *tcb = &sk->tcb;
+  uint64_t due = tcb->tlp_rto_due;
+  /* one probe an episode (Linux: tlp_high_seq); then the RTO */
+  if (!tcb->tlp_out && tlp_allowed(st, sk)) {
+    uint32_t nxt_before = tcb->snd_nxt;
+    bool new_data = tcb->snd_nxt == tcb->snd_max;
+    if (sf_tcp_send_loss_probe(st, sk)) {
+      tcb->tlp_out = true;
+      tcb->tlp_retrans = !new_data || tcb->snd_nxt == nxt_before;
+      tcb->tlp_high = tcb->snd_nxt;
+      st->stats.tcp_loss_probe++;
+      due = st->now_us + sf_rto_backed_off(tcb, &st->cfg.profile);
+    }
+  }
+  sf_tcp_timer_stop(sk, SF_T_TLP);
+  sf_tcp_timer_set(sk, SF_T_REXMT, due > st->now_us ? due : st->now_us + 1);
+}
+
 /* RFC 9293 3.8.6.3 and RFC 5681 4.2: ACK at once in quick-ACK mode and when
  * more than one full segment is unacknowledged; otherwise delay (SHLD-18)
  * for less than 0.5 s (MUST-40). */
@@ -44,8 +127,15 @@ void sf_tcp_schedule_ack(sf_stack *st, struct sf_sock *sk, bool in_order) {
     return;
   }
   if (tcb->rcv_nxt - tcb->last_ack_sent > tcb->rcv_mss) { /* SHLD-19 */
-    tcb->ack_now = true;
-    return;
+    /* Linux (__tcp_ack_snd_check): only if the application read
+     * everything or the window would not move left (RFC 1122 4.2.3.2
+     * says SHOULD) */
+    uint32_t last = tcb->rcv_adv - tcb->last_ack_sent;
+    if (st->cfg.profile.ack_policy != SF_ACK_LINUX || sk->rcv.len == 0 ||
+        sf_tcp_select_window(st, sk) >= last) {
+      tcb->ack_now = true;
+      return;
+    }
   }
   if (!tcb->delack_pending) {
     tcb->delack_pending = true;
@@ -61,6 +151,18 @@ static uint32_t flight(const struct sf_tcb *tcb) {
  * TCP_USER_TIMEOUT when the application set one. */
 static bool rexmt_gave_up(sf_stack *st, struct sf_sock *sk, uint32_t limit) {
   struct sf_tcb *tcb = &sk->tcb;
+  const sf_profile *p = &st->cfg.profile;
+  if (sk->state == SF_TCP_SYN_SENT && p->syn_linear_timeouts) {
+    /* Linux (tcp_write_timeout, tcp_model_timeout): a SYN is given up once
+     * as long has passed as syn_retries doublings of the initial RTO take,
+     * however many (linear) retransmissions that was */
+    uint64_t base = p->rto_initial_us, t = 0, rto = base;
+    for (uint32_t i = 0; i <= p->syn_retries; i++) {
+      t += rto;
+      rto = rto * 2 < p->rto_max_us ? rto * 2 : p->rto_max_us;
+    }
+    return st->now_us - tcb->first_rexmt_us >= t;
+  }
   /* Linux: never before the first retransmission */
   if (sk->user_timeout_ms && tcb->retransmits > 1 &&
       st->now_us - tcb->first_rexmt_us >= (uint64_t)sk->user_timeout_ms * 1000)
@@ -91,8 +193,17 @@ static void rexmt_expired(sf_stack *st, struct sf_sock *sk) {
     give_up(st, sk);
     return;
   }
-  tcb->backoff++;
+  /* Linux 6.5+ (tcp_retransmit_timer): the first syn_linear_timeouts SYN
+   * retransmissions keep the initial RTO; RFC 6298 5.5 doubles each time */
+  if (sk->state != SF_TCP_SYN_SENT || tcb->retransmits > p->syn_linear_timeouts)
+    tcb->backoff++;
   tcb->rtt_timing = false; /* Karn: no sample from a retransmission */
+  sf_tcp_timer_stop(sk, SF_T_TLP);
+  tcb->tlp_out = false;
+  if (!sf_tcp_syn_unacked(sk)) {
+    tcb->rto_loss = true; /* Linux: no probes until this is recovered */
+    tcb->rto_loss_high = tcb->snd_max;
+  }
   if (sf_tcp_syn_unacked(sk)) {
     /* SYN-SENT, SYN-RECEIVED, or a CLOSE there sent a FIN behind the SYN */
     tcb->syn_rexmitted = true;
@@ -130,6 +241,15 @@ static void persist_expired(sf_stack *st, struct sf_sock *sk) {
   tcb->persist_unanswered++;
   tcb->persist_backoff++;
   uint64_t iv = (uint64_t)sf_rto_backed_off(tcb, p);
+#ifdef SF_BUG_ZERO_WINDOW_PROBE
+  {
+    /* planted (stack/bugs.h): the backoff as a 32-bit shift */
+    SF_BUG_REACHED(ZERO_WINDOW_PROBE);
+    uint32_t b = tcb->persist_backoff;
+    if (b >= 32 || (((uint32_t)iv << b) >> b) != (uint32_t)iv)
+      SF_BUG_TRIGGERED(ZERO_WINDOW_PROBE); /* the interval wraps */
+  }
+#endif
   for (uint32_t i = 0; i < tcb->persist_backoff && iv < p->persist_max_us; i++)
     iv *= 2;
   if (iv < p->persist_min_us)
@@ -204,6 +324,8 @@ void sf_tcp_timers_fire(sf_stack *st, struct sf_sock *sk) {
     if (!sk->used || sk->state == SF_TCP_CLOSED)
       return;
   }
+  if (tcb->timer[SF_T_TLP] && tcb->timer[SF_T_TLP] <= now)
+    tlp_expired(st, sk);
   if (tcb->timer[SF_T_PERSIST] && tcb->timer[SF_T_PERSIST] <= now) {
     sf_tcp_timer_stop(sk, SF_T_PERSIST);
     persist_expired(st, sk);

@@ -6,5 +6,8 @@ int sf_cmd_run(int argc, char **argv);
 int sf_cmd_demo(int argc, char **argv);
 int sf_cmd_coverage(int argc, char **argv);
 int sf_cmd_scenario(int argc, char **argv);
+int sf_cmd_corpus(int argc, char **argv);
+int sf_cmd_diff(int argc, char **argv);
+int sf_cmd_repro(int argc, char **argv);
 
 #endif

@@ -14,6 +14,9 @@ static const struct {
     {"scenario", sf_cmd_scenario, "print fuzz scenarios readably"},
     {"coverage", sf_cmd_coverage,
      "which RFC 9293 requirements the specs check"},
+    {"corpus", sf_cmd_corpus, "fuzz seeds from the specs or from captures"},
+    {"diff", sf_cmd_diff, "replay scenarios on the stack and the kernel"},
+    {"repro", sf_cmd_repro, "replay a fuzz finding: trace, pcap, script"},
 };
 
 static void usage(FILE *f) {

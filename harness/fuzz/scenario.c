@@ -1,4 +1,5 @@
 /* The scenario codec: every byte string decodes; encoding is canonical. */
+#include <errno.h>
 #include <string.h>
 
 #include "../util/pktbuild.h"
@@ -96,6 +97,104 @@ void sf_scn_decode(const uint8_t *buf, size_t len, sf_scenario *s) {
   }
 }
 
+/* Where decoding ran out of bytes, for sf_scn_validate(). */
+static int ran_out(const struct rd *r, size_t start, const char *what,
+                   size_t *off, char *msg, size_t cap) {
+  if (r->pos <= r->len)
+    return 0;
+  *off = r->len;
+  snprintf(msg, cap, "byte %zu: truncated %s (starting at byte %zu): %zu "
+           "more bytes expected",
+           r->len, what, start, r->pos - r->len);
+  return -EBADMSG;
+}
+
+int sf_scn_validate(const uint8_t *buf, size_t len, size_t *off, char *msg,
+                    size_t cap) {
+  *off = 0;
+  if (len == 0) {
+    snprintf(msg, cap, "byte 0: empty, expected 'S' (0x53)");
+    return -EBADMSG;
+  }
+  if (buf[0] != SF_SCN_MAGIC) {
+    snprintf(msg, cap, "byte 0: 0x%02x, expected 'S' (0x53)", buf[0]);
+    return -EBADMSG;
+  }
+  *off = 1;
+  if (len < 2) {
+    snprintf(msg, cap, "byte 1: truncated, expected the version (%d)",
+             SF_SCN_VERSION);
+    return -EBADMSG;
+  }
+  if (buf[1] != SF_SCN_VERSION) {
+    snprintf(msg, cap, "byte 1: version %u, expected %d", buf[1],
+             SF_SCN_VERSION);
+    return -EPROTONOSUPPORT;
+  }
+  struct rd r = {buf, len, 2};
+  sf_scn_setup u;
+  decode_setup(&r, &u);
+  int rc = ran_out(&r, 2, "setup", off, msg, cap);
+  size_t n = 0;
+  while (rc == 0 && r.pos < len && n++ < SF_SCN_MAX_EVENTS) {
+    static const char *const what[SF_SCN_KIND_COUNT] = {
+        "segment event", "raw event", "time event", "timer event",
+        "call event"};
+    size_t start = r.pos;
+    sf_scn_event e;
+    uint8_t kind = u8(&r) % SF_SCN_KIND_COUNT;
+    switch (kind) {
+    case SF_SCN_SEGMENT:
+      decode_segment(&r, &e.seg);
+      break;
+    case SF_SCN_RAW:
+      u8(&r);
+      r.pos += u16(&r) % (SF_SCN_MAX_RAW + 1);
+      break;
+    case SF_SCN_ADVANCE:
+      u32(&r);
+      break;
+    case SF_SCN_CALL:
+      u8(&r);
+      u16(&r);
+      break;
+    }
+    rc = ran_out(&r, start, what[kind], off, msg, cap);
+  }
+  if (rc == 0 && r.pos < len) {
+    *off = r.pos;
+    snprintf(msg, cap, "byte %zu: %zu bytes after the %d events a scenario "
+             "holds (ignored)",
+             r.pos, len - r.pos, SF_SCN_MAX_EVENTS);
+    return 1;
+  }
+  return rc;
+}
+
+size_t sf_scn_from_datagrams(const uint8_t *data, size_t size,
+                             sf_scenario *s) {
+  memset(&s->setup, 0, sizeof(s->setup));
+  s->setup.start = SF_SCN_ESTABLISHED;
+  s->setup.syn_opts = SF_SCN_OPT_MSS | SF_SCN_OPT_SACK;
+  s->n = 0;
+  size_t pos = 0;
+  while (pos + 2 <= size && s->n < SF_SCN_MAX_EVENTS) {
+    size_t len = (size_t)data[pos] << 8 | data[pos + 1];
+    pos += 2;
+    if (len > size - pos)
+      len = size - pos;
+    if (len > SF_SCN_MAX_RAW)
+      len = SF_SCN_MAX_RAW;
+    sf_scn_event *e = &s->ev[s->n++];
+    e->kind = SF_SCN_RAW;
+    e->raw.fix = 0;
+    e->raw.len = (uint16_t)len;
+    memcpy(e->raw.bytes, data + pos, len);
+    pos += len;
+  }
+  return pos;
+}
+
 /* A writer that counts what does not fit. */
 struct wr {
   uint8_t *p;
@@ -176,9 +275,9 @@ static const char *const start_names[SF_SCN_START_COUNT] = {
     "active-established", "close-wait", "fin-wait-1"};
 
 static const char *const op_names[SF_SCN_OP_COUNT] = {
-    "read",   "write",   "shutdown(SHUT_RD)", "shutdown(SHUT_WR)",
-    "close",  "accept",  "linger0",           "nodelay",
-    "urgent"};
+    "read",    "write",   "shutdown(SHUT_RD)", "shutdown(SHUT_WR)",
+    "close",   "accept",  "connect",           "linger0",
+    "nodelay", "urgent"};
 
 static void flags_text(uint8_t f, char *out) {
   static const char letters[] = "FSRP.UEW";
@@ -189,6 +288,52 @@ static void flags_text(uint8_t f, char *out) {
   if (!n)
     out[n++] = '-';
   out[n] = '\0';
+}
+
+void sf_scn_dump_event(const sf_scn_event *e, FILE *out) {
+  switch (e->kind) {
+  case SF_SCN_SEGMENT: {
+    const sf_scn_segment *g = &e->seg;
+    char f[10];
+    flags_text(g->flags, f);
+    fprintf(out, "< %s seq RCV.NXT%+d ack SND.UNA%+d len %u win %u", f,
+            g->seq_delta, g->ack_delta, g->len, g->win);
+    if (g->urg)
+      fprintf(out, " urg %u", g->urg);
+    if (g->nopt) {
+      fprintf(out, " opts");
+      for (uint8_t k = 0; k < g->nopt; k++)
+        fprintf(out, " %02x", g->opt[k]);
+    }
+    if (g->corrupt)
+      fprintf(out, " [%s%s%s%s%s]",
+              (g->corrupt & SF_SCN_BAD_TCP_CSUM) ? " tcp_csum bad" : "",
+              (g->corrupt & SF_SCN_BAD_IP_CSUM) ? " ip_csum bad" : "",
+              (g->corrupt & SF_SCN_BAD_DOFF) ? " doff" : "",
+              (g->corrupt & SF_SCN_FRAGMENT) ? " fragments" : "",
+              (g->corrupt & SF_SCN_FRAG_REVERSE) ? " reversed" : "");
+    fputc('\n', out);
+    break;
+  }
+  case SF_SCN_RAW:
+    fprintf(out, "< raw%s%s %u bytes:",
+            (e->raw.fix & SF_SCN_FIX_IP) ? " (fix ip)" : "",
+            (e->raw.fix & SF_SCN_FIX_L4) ? " (fix l4)" : "", e->raw.len);
+    for (uint16_t k = 0; k < e->raw.len && k < 64; k++)
+      fprintf(out, " %02x", e->raw.bytes[k]);
+    fprintf(out, "%s\n", e->raw.len > 64 ? " ..." : "");
+    break;
+  case SF_SCN_ADVANCE:
+    fprintf(out, "+%u us\n", e->advance_us);
+    break;
+  case SF_SCN_TIMER:
+    fprintf(out, "+ until the next timer\n");
+    break;
+  case SF_SCN_CALL:
+    fprintf(out, "%s(%u)\n", op_names[e->call.op % SF_SCN_OP_COUNT],
+            e->call.arg);
+    break;
+  }
 }
 
 void sf_scn_dump(const sf_scenario *s, FILE *out) {
@@ -209,51 +354,8 @@ void sf_scn_dump(const sf_scenario *s, FILE *out) {
           (u->sock_flags & SF_SCN_SMALL_RCVBUF) ? ", small rcvbuf" : "",
           (u->sock_flags & SF_SCN_SMALL_SNDBUF) ? ", small sndbuf" : "");
   for (size_t i = 0; i < s->n; i++) {
-    const sf_scn_event *e = &s->ev[i];
     fprintf(out, "%3zu ", i);
-    switch (e->kind) {
-    case SF_SCN_SEGMENT: {
-      const sf_scn_segment *g = &e->seg;
-      char f[10];
-      flags_text(g->flags, f);
-      fprintf(out, "< %s seq RCV.NXT%+d ack SND.UNA%+d len %u win %u", f,
-              g->seq_delta, g->ack_delta, g->len, g->win);
-      if (g->urg)
-        fprintf(out, " urg %u", g->urg);
-      if (g->nopt) {
-        fprintf(out, " opts");
-        for (uint8_t k = 0; k < g->nopt; k++)
-          fprintf(out, " %02x", g->opt[k]);
-      }
-      if (g->corrupt)
-        fprintf(out, " [%s%s%s%s%s]",
-                (g->corrupt & SF_SCN_BAD_TCP_CSUM) ? " tcp_csum bad" : "",
-                (g->corrupt & SF_SCN_BAD_IP_CSUM) ? " ip_csum bad" : "",
-                (g->corrupt & SF_SCN_BAD_DOFF) ? " doff" : "",
-                (g->corrupt & SF_SCN_FRAGMENT) ? " fragments" : "",
-                (g->corrupt & SF_SCN_FRAG_REVERSE) ? " reversed" : "");
-      fputc('\n', out);
-      break;
-    }
-    case SF_SCN_RAW:
-      fprintf(out, "< raw%s%s %u bytes:",
-              (e->raw.fix & SF_SCN_FIX_IP) ? " (fix ip)" : "",
-              (e->raw.fix & SF_SCN_FIX_L4) ? " (fix l4)" : "", e->raw.len);
-      for (uint16_t k = 0; k < e->raw.len && k < 64; k++)
-        fprintf(out, " %02x", e->raw.bytes[k]);
-      fprintf(out, "%s\n", e->raw.len > 64 ? " ..." : "");
-      break;
-    case SF_SCN_ADVANCE:
-      fprintf(out, "+%u us\n", e->advance_us);
-      break;
-    case SF_SCN_TIMER:
-      fprintf(out, "+ until the next timer\n");
-      break;
-    case SF_SCN_CALL:
-      fprintf(out, "%s(%u)\n", op_names[e->call.op % SF_SCN_OP_COUNT],
-              e->call.arg);
-      break;
-    }
+    sf_scn_dump_event(&s->ev[i], out);
   }
 }
 

@@ -138,7 +138,11 @@ static size_t build_tcp(struct runner *r, const sf_script_packet *p,
   sf_put16(th + 14, t->win);
   if (t->present & SF_SCR_TCP_HAS_URG)
     sf_put16(th + 18, t->urg);
-  memset(th + doff, 0, len);
+  if (r->oracle) /* the peer's pattern, as in a fuzz scenario */
+    memcpy(th + doff,
+           sf_oracle_peer_payload(r->oracle, t->seq.start, th[13]), len);
+  else
+    memset(th + doff, 0, len);
   put_ip(r, &p->ip, b, IPPROTO_TCP, doff + len, RUN_REMOTE_IP, RUN_LOCAL_IP);
   if (p->ip.present & SF_SCR_IP_TCP_DOFF)
     th[12] = (uint8_t)(p->ip.tcp_doff << 4);
@@ -269,7 +273,12 @@ static void ip_checksum(const sf_script_ip *ip, uint8_t *b, size_t len) {
 
 static int inject_one(struct runner *r, const uint8_t *pkt, size_t len) {
   run_trace_add(r, SF_DIR_IN, r->sut->ops->now(r->sut), pkt, len);
-  return r->sut->ops->inject(r->sut, pkt, len);
+  if (r->oracle)
+    sf_oracle_injecting(r->oracle, true);
+  int rc = r->sut->ops->inject(r->sut, pkt, len);
+  if (r->oracle)
+    sf_oracle_injecting(r->oracle, false);
+  return rc;
 }
 
 /* Extension frag_size: the datagram goes out as fragments, in order,
@@ -320,6 +329,8 @@ int run_inject(struct runner *r, const sf_script_event *ev) {
   size_t len = 0;
   switch (p->kind) {
   case SF_SCR_PKT_RAW:
+    if (r->oracle)
+      sf_oracle_inbound(r->oracle, p->raw, p->raw_len);
     return inject_one(r, p->raw, p->raw_len);
   case SF_SCR_PKT_TCP:
     len = build_tcp(r, p, r->pkt);
@@ -333,6 +344,11 @@ int run_inject(struct runner *r, const sf_script_event *ev) {
     return -ENOTSUP;
   }
   ip_extensions(&p->ip, r->pkt);
+  if (r->oracle) {
+    /* the whole datagram, as a scenario's peer notes it */
+    ip_checksum(&p->ip, r->pkt, len);
+    sf_oracle_inbound(r->oracle, r->pkt, len);
+  }
   if (p->ip.present & SF_SCR_IP_FRAG_SIZE) {
     sf_put16(r->pkt + 6, 0);
     return inject_fragments(r, &p->ip, r->pkt, len);

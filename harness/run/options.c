@@ -77,6 +77,18 @@ static int apply_option(struct runner *r, const sf_script_option *o) {
     sf_profile scratch = r->profile;
     if (sf_profile_set(&scratch, n + 8, o->value ? o->value : "") < 0)
       return bad_option(r, o, "bad value for this profile setting");
+  } else if (strcmp(n, "oracles") == 0) {
+    /* the fuzz scenarios' oracles (docs/script-language.md) */
+    if (r->opt->sut != SF_SUT_STACK) {
+      run_skip(r, o->pos, "unsupported option --oracles (the built-in stack "
+                          "only)");
+      return -ENOTSUP;
+    }
+    r->oracles = true;
+  } else if (strcmp(n, "oracles.peer_isn") == 0) {
+    if (!parse_u64(o->value, &v) || v > UINT32_MAX)
+      return bad_option(r, o, "expected a sequence number");
+    r->oracle_peer_isn = (uint32_t)v;
   } else if (strcmp(n, "mss") == 0) {
     if (!parse_u64(o->value, &v) || v < 88 || v > 65495)
       return bad_option(r, o, "expected an MSS from 88 to 65495");
@@ -117,6 +129,7 @@ static const struct sysctl_map {
     {"net.ipv4.tcp_window_scaling", "window_scaling", BOOL},
     {"net.ipv4.tcp_syn_retries", "syn_retries", AS_IS},
     {"net.ipv4.tcp_synack_retries", "synack_retries", AS_IS},
+    {"net.ipv4.tcp_syn_linear_timeouts", "syn_linear_timeouts", AS_IS},
     {"net.ipv4.tcp_retries2", "retries2", AS_IS},
     {"net.ipv4.tcp_fin_timeout", "fin_wait2_timeout_us", SECONDS_TO_US},
     {"net.ipv4.tcp_keepalive_time", "keepidle_s", AS_IS},

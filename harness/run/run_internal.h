@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../util/strbuf.h"
+#include "synfin/oracle.h"
 #include "synfin/run.h"
 #include "synfin/script.h"
 #include "synfin/sut.h"
@@ -36,6 +37,13 @@ struct run_trace_pkt {
   int dir; /* SF_DIR_IN / SF_DIR_OUT */
   size_t len;
   uint8_t *data;
+};
+
+/* A completed call, for the ladder diagram (--svg). */
+struct run_trace_call {
+  uint64_t t_us;
+  size_t after; /* packets of the trace before it */
+  char *text;
 };
 
 /* A live packet as the runner compares it: the decoded view, with the
@@ -86,6 +94,12 @@ struct runner {
   int64_t prev_t;     /* scheduled time of the previous event */
   bool prev_inbound;  /* it was an inbound packet */
   struct run_pending pend;
+  /* --oracles: the fuzz scenarios' oracles watch the run */
+  bool oracles;
+  uint32_t oracle_peer_isn; /* --oracles.peer_isn */
+  sf_oracle *oracle;
+  sf_scn_verdict verdict;
+  const sf_script_event *cur_ev; /* the event being run */
   /* outcome */
   int status; /* SF_RESULT_* */
   const sf_script_event *fail_ev;
@@ -93,6 +107,10 @@ struct runner {
   /* every packet both ways */
   struct run_trace_pkt *trace;
   size_t ntrace, captrace;
+  /* with --svg: the calls, and the packet that failed (1-based, 0: none) */
+  struct run_trace_call *calls;
+  size_t ncalls, capcalls;
+  size_t fail_pkt;
   uint8_t pkt[RUN_PKT_MAX];
 };
 
@@ -102,6 +120,9 @@ bool sf_errno_value(const char *name, long *value);
 const char *sf_errno_name(int err);
 
 /* runner.c */
+/* With --oracles: a broken oracle becomes the run's failure at the event
+ * being run. */
+void run_oracle_verdict(struct runner *r);
 /* Records a failure at an event (the first one wins). */
 void run_fail(struct runner *r, const sf_script_event *ev, const char *fmt,
               ...) __attribute__((format(printf, 3, 4)));

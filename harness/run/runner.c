@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "run_internal.h"
+#include "synfin/ladder.h"
 
 /* How long `*`, a missing packet or a blocked call is waited for: an hour
  * costs nothing in virtual time; a live kernel gets ten real seconds. */
@@ -150,6 +151,42 @@ static void context(struct runner *r) {
   }
 }
 
+void run_oracle_verdict(struct runner *r) {
+  if (!r->oracle || !r->verdict.failed || run_failed(r))
+    return;
+  run_fail(r, r->cur_ev, "oracle %s: %s", r->verdict.oracle,
+           r->verdict.message);
+  context(r);
+}
+
+/* --oracles: what the scenario runner tells its oracles about the calls
+ * that change the connection under test. */
+static void oracle_call(struct runner *r, const sf_call *c,
+                        const sf_call_result *res) {
+  sf_oracle *o = r->oracle;
+  if (!o)
+    return;
+  switch (c->op) {
+  case SF_OP_LISTEN:
+    if (res->ret == 0)
+      sf_oracle_listening(o);
+    break;
+  case SF_OP_ACCEPT:
+    if (res->ret >= 0)
+      sf_oracle_accepted(o, (int)res->ret);
+    break;
+  case SF_OP_CONNECT:
+    sf_oracle_connecting(o, c->fd);
+    break;
+  case SF_OP_CLOSE:
+    sf_oracle_closed(o, c->fd);
+    break;
+  case SF_OP_SHUTDOWN:
+    sf_oracle_shutdown(o, c->fd, c->a, res->ret < 0 ? -res->err : 0);
+    break;
+  }
+}
+
 static void expected_line(struct runner *r, const sf_script_event *ev) {
   char *owned = NULL;
   sf_strbuf_printf(&r->details, "  expected: %s\n", event_text(ev, &owned));
@@ -157,6 +194,45 @@ static void expected_line(struct runner *r, const sf_script_event *ev) {
 }
 
 /* ---- blocking calls ---- */
+
+/* The script text of an event without its time ("read(4, ..., 10)"),
+ * cut before " = " when `call`. */
+static char *event_body(const sf_script_event *ev, bool call) {
+  char *owned = NULL;
+  const char *t = event_text(ev, &owned);
+  const char *sp = strchr(t, ' ');
+  char *body = strdup(sp ? sp + 1 : t);
+  free(owned);
+  char *eq = body && call ? strstr(body, " = ") : NULL;
+  if (eq)
+    *eq = '\0';
+  return body;
+}
+
+/* --svg: the call with the result it returned, after the packets so far. */
+static void note_call(struct runner *r, const sf_script_event *ev,
+                      const sf_call_result *res) {
+  if (!r->opt->svg_path)
+    return;
+  if (r->ncalls == r->capcalls) {
+    size_t cap = r->capcalls ? r->capcalls * 2 : 32;
+    struct run_trace_call *n = realloc(r->calls, cap * sizeof(*n));
+    if (!n)
+      return;
+    r->calls = n;
+    r->capcalls = cap;
+  }
+  char *body = event_body(ev, true);
+  char text[600];
+  if (res->ret == -1)
+    snprintf(text, sizeof(text), "%s = -1 %s", body ? body : "?",
+             sf_errno_name(res->err));
+  else
+    snprintf(text, sizeof(text), "%s = %ld", body ? body : "?", res->ret);
+  free(body);
+  r->calls[r->ncalls++] = (struct run_trace_call){
+      .t_us = res->t_us, .after = r->ntrace, .text = strdup(text)};
+}
 
 static void complete_pending(struct runner *r, sf_call_result *res) {
   struct run_pending *p = &r->pend;
@@ -166,6 +242,8 @@ static void complete_pending(struct runner *r, sf_call_result *res) {
   p->active = false;
   if (p->done && res->ret >= 0)
     res->ret += (long)p->done;
+  oracle_call(r, &p->call, res);
+  note_call(r, p->ev, res);
   if (p->expect_us >= 0 && (t < p->expect_us - tol || t > p->expect_us + tol))
     run_fail(r, p->ev, "%s returned at %.6f, expected at %.6f (+/- %.6f)",
              p->ev->syscall.name, (double)t / 1e6, (double)p->expect_us / 1e6,
@@ -199,7 +277,11 @@ static void retry_pending(struct runner *r) {
   int rc = r->sut->ops->call(r->sut, &c, &res);
   if (rc == -EAGAIN)
     return;
-  bool io = c.op == SF_OP_WRITE || c.op == SF_OP_SEND;
+  /* a blocking write moves everything; a non-blocking one returns what
+   * it moved */
+  bool io = (c.op == SF_OP_WRITE || c.op == SF_OP_SEND) &&
+            r->sut->ops->blocking(r->sut, c.fd) &&
+            !(c.op == SF_OP_SEND && (c.a & MSG_DONTWAIT));
   if (rc == 0 && io && res.ret >= 0 && (size_t)res.ret < c.len) {
     p->done += (size_t)res.ret; /* a blocking write moves everything */
     return;
@@ -235,6 +317,7 @@ static int advance(struct runner *r, int64_t until) {
     if (rc < 0)
       return rc;
     retry_pending(r);
+    run_oracle_verdict(r);
     if (rc == 1)
       return 1;
     if (now_us(r) >= until || run_failed(r))
@@ -252,6 +335,8 @@ static long take_packet(struct runner *r, uint64_t *t) {
 /* The last packet of the trace, for a failure's details. */
 static void actual_line(struct runner *r, uint64_t t) {
   struct sf_strbuf line = {0};
+  if (!r->fail_pkt)
+    r->fail_pkt = r->ntrace;
   run_describe_packet(r, SF_DIR_OUT, r->trace[r->ntrace - 1].data,
                       r->trace[r->ntrace - 1].len, &line);
   sf_strbuf_printf(&r->details, "  actual:   %.6f %s\n", (double)t / 1e6,
@@ -269,7 +354,7 @@ static void quiet_until(struct runner *r, const sf_script_event *ev,
       run_fail(r, ev, "system under test failed: %s", strerror(-rc));
       return;
     }
-    if (rc == 0)
+    if (rc == 0 || run_failed(r))
       return;
     uint64_t when;
     if (take_packet(r, &when) <= 0)
@@ -459,6 +544,9 @@ static void schedule(struct runner *r, const sf_script_event *ev,
 static void run_event(struct runner *r, const sf_script_event *ev) {
   bool inbound = ev->kind == SF_SCR_EV_PACKET &&
                  ev->packet.dir == SF_SCR_INBOUND;
+  r->cur_ev = ev;
+  if (r->oracle)
+    sf_oracle_event(r->oracle, (size_t)(ev - r->s->events));
   int64_t start, end;
   schedule(r, ev, inbound, &start, &end);
   int64_t tol = tolerance(r, start - r->prev_t);
@@ -477,6 +565,7 @@ static void run_event(struct runner *r, const sf_script_event *ev) {
     } else {
       do_command(r, ev);
     }
+    run_oracle_verdict(r);
   }
   r->prev_t = start;
   r->prev_inbound = inbound;
@@ -520,6 +609,50 @@ static void finish(struct runner *r) {
       context(r);
     }
   }
+  if (r->oracle && !run_failed(r)) {
+    /* the app oracle's last word: everything acknowledged is readable */
+    r->cur_ev = last;
+    sf_oracle_final(r->oracle);
+    run_oracle_verdict(r);
+  }
+}
+
+/* The run as a ladder diagram: packets, calls, the failure. */
+static void write_svg(struct runner *r, const char *path, sf_run_result *res) {
+  sf_ladder *l = sf_ladder_new(r->path);
+  if (!l)
+    return;
+  size_t c = 0;
+  for (size_t i = 0; i <= r->ntrace; i++) {
+    for (; c < r->ncalls && r->calls[c].after == i; c++)
+      sf_ladder_call(l, r->calls[c].t_us, r->calls[c].text);
+    if (i < r->ntrace)
+      sf_ladder_packet(l, r->trace[i].t_us, r->trace[i].dir,
+                       r->trace[i].data, r->trace[i].len);
+  }
+  if (r->status == SF_RESULT_FAIL) {
+    if (r->fail_pkt)
+      sf_ladder_mark_packet(l, r->fail_pkt - 1);
+    const sf_script_event *ev = r->fail_ev;
+    if (ev && ev->kind == SF_SCR_EV_PACKET &&
+        ev->packet.dir == SF_SCR_OUTBOUND) {
+      char *body = event_body(ev, false);
+      sf_ladder_expected(l, SF_DIR_OUT, body ? body + 2 : "?");
+      free(body);
+    }
+    char text[1024];
+    snprintf(text, sizeof(text), "FAIL %s:%u: %s", r->path,
+             ev ? ev->pos.line : 0, sf_strbuf_str(&r->reason));
+    sf_ladder_failure(l, text);
+  } else if (r->status != SF_RESULT_PASS) {
+    sf_ladder_failure(l, sf_strbuf_str(&r->reason));
+  }
+  char err[512];
+  if (sf_ladder_write_file(l, path, err, sizeof(err)) < 0)
+    sf_strbuf_printf(&r->notices, "%s\n", err);
+  else
+    res->svg_path = strdup(path);
+  sf_ladder_free(l);
 }
 
 static void write_pcap(struct runner *r, const char *path) {
@@ -552,9 +685,48 @@ static void run_events(struct runner *r) {
   for (size_t i = 0; i < r->s->n_events && !run_failed(r); i++) {
     run_event(r, &r->s->events[i]);
     retry_pending(r);
+    if (r->oracle) {
+      sf_oracle_check(r->oracle);
+      run_oracle_verdict(r);
+    }
   }
   if (!run_failed(r))
     finish(r);
+}
+
+static void hook_output(void *ctx, const uint8_t *pkt, size_t len) {
+  sf_oracle_outbound(ctx, pkt, len);
+}
+
+static const uint8_t *hook_write_begin(void *ctx, int fd, size_t n) {
+  return sf_oracle_write_begin(ctx, fd, n);
+}
+
+static void hook_write_end(void *ctx, int fd, size_t n, long written) {
+  sf_oracle_write_end(ctx, fd, n, written);
+}
+
+static void hook_read(void *ctx, int fd, const uint8_t *buf, long got) {
+  sf_oracle_read(ctx, fd, buf, got);
+}
+
+/* --oracles: the oracles watch the stack as in a fuzz scenario whose peer
+ * is 192.0.2.1 port 40000 with the ISN --oracles.peer_isn. */
+static int make_oracle(struct runner *r) {
+  r->oracle = malloc(sizeof(*r->oracle));
+  if (!r->oracle) {
+    run_fail(r, NULL, "cannot create the oracles: %s", strerror(ENOMEM));
+    return -ENOMEM;
+  }
+  sf_oracle_reset(r->oracle, sf_sut_stack_get(r->sut), &r->verdict,
+                  r->oracle_peer_isn);
+  sf_sut_stack_hooks h = {.output = hook_output,
+                          .write_begin = hook_write_begin,
+                          .write_end = hook_write_end,
+                          .read = hook_read,
+                          .ctx = r->oracle};
+  sf_sut_stack_set_hooks(r->sut, &h);
+  return 0;
 }
 
 /* The stack takes its sysctls from the init command before it is made; a
@@ -568,6 +740,8 @@ static int make_sut(struct runner *r) {
                           &r->sut);
     if (rc < 0)
       run_fail(r, NULL, "cannot create the stack: %s", strerror(-rc));
+    else if (r->oracles)
+      rc = make_oracle(r);
     return rc;
   }
   char err[256];
@@ -607,10 +781,14 @@ static void runner_free(struct runner *r) {
   for (size_t i = 0; i < r->ntrace; i++)
     free(r->trace[i].data);
   free(r->trace);
+  for (size_t i = 0; i < r->ncalls; i++)
+    free(r->calls[i].text);
+  free(r->calls);
   sf_strbuf_free(&r->reason);
   sf_strbuf_free(&r->details);
   if (r->sut)
     r->sut->ops->destroy(r->sut);
+  free(r->oracle);
 }
 
 static void runner_init(struct runner *r, const sf_script *s,
@@ -621,6 +799,7 @@ static void runner_init(struct runner *r, const sf_script *s,
   r->tol_us = o->tolerance_us ? o->tolerance_us : 4000;
   r->tol_pct = 12.5;
   r->mtu = 1500;
+  r->oracle_peer_isn = SF_SCN_PEER_ISN;
   r->conns[0] = (struct run_conn){
       .used = true, .lport = RUN_PORT, .rport = RUN_REMOTE_EPHEMERAL};
   sf_profile_init(&r->profile, o->profile);
@@ -673,10 +852,16 @@ void sf_run_file(const char *path, const sf_run_options *o,
   }
   if (o->pcap_path)
     write_pcap(r, o->pcap_path);
+  if (o->svg_path)
+    write_svg(r, o->svg_path, res);
   if (r->notices.len && o->trace)
     fputs(sf_strbuf_str(&r->notices), o->trace);
   sf_strbuf_free(&r->notices);
   fill_result(r, res);
+  if (o->trace && r->sut)
+    fprintf(o->trace, "trace hash %016llx (%llu packets)\n",
+            (unsigned long long)res->trace_hash,
+            (unsigned long long)res->packets);
   if (o->pcap_path && r->ntrace)
     res->r.pcap_path = strdup(o->pcap_path);
   runner_free(r);
@@ -691,5 +876,6 @@ void sf_run_result_free(sf_run_result *res) {
   free((char *)res->r.details);
   free((char *)res->r.requirements);
   free((char *)res->r.pcap_path);
+  free((char *)res->svg_path);
   memset(res, 0, sizeof(*res));
 }

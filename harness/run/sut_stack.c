@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synfin/stack_config.h"
 #include "synfin/sut.h"
 
 #define QUEUE_MAX 4096
@@ -21,6 +22,7 @@ struct stack_sut {
   size_t head, count;
   size_t dropped; /* outbound packets the queue had no room for */
   sf_trace_hash trace;
+  sf_sut_stack_hooks hooks;
 };
 
 static struct stack_sut *S(sf_sut *s) {
@@ -30,6 +32,8 @@ static struct stack_sut *S(sf_sut *s) {
 static void on_output(void *ctx, const uint8_t *pkt, size_t len) {
   struct stack_sut *s = ctx;
   sf_trace_hash_packet(&s->trace, sf_stack_now(s->st), SF_DIR_OUT, pkt, len);
+  if (s->hooks.output)
+    s->hooks.output(s->hooks.ctx, pkt, len);
   if (s->count == QUEUE_MAX) {
     s->dropped++;
     return;
@@ -108,11 +112,16 @@ static long recv_pkt(sf_sut *base, uint8_t *buf, size_t cap, uint64_t *t_us) {
 static uint8_t zeros[65536];
 static uint8_t sink[65536];
 
-static long io_call(sf_stack *st, const sf_call *c) {
+static long io_call(struct stack_sut *s, const sf_call *c) {
+  sf_stack *st = s->st;
+  const sf_sut_stack_hooks *h = &s->hooks;
   long total = 0;
   size_t left = c->len;
   do {
     size_t n = left < sizeof(sink) ? left : sizeof(sink);
+    bool reading = c->op == SF_OP_READ || c->op == SF_OP_RECV;
+    const uint8_t *src =
+        !reading && h->write_begin ? h->write_begin(h->ctx, c->fd, n) : NULL;
     long r;
     switch (c->op) {
     case SF_OP_READ:
@@ -122,12 +131,16 @@ static long io_call(sf_stack *st, const sf_call *c) {
       r = sf_recv(st, c->fd, sink, n, c->a);
       break;
     case SF_OP_WRITE:
-      r = sf_write(st, c->fd, zeros, n);
+      r = sf_write(st, c->fd, src ? src : zeros, n);
       break;
     default:
-      r = sf_send(st, c->fd, zeros, n, c->a);
+      r = sf_send(st, c->fd, src ? src : zeros, n, c->a);
       break;
     }
+    if (reading && h->read)
+      h->read(h->ctx, c->fd, sink, r);
+    else if (!reading && h->write_end)
+      h->write_end(h->ctx, c->fd, n, r);
     if (r < 0)
       return total ? total : r;
     total += r;
@@ -138,7 +151,9 @@ static long io_call(sf_stack *st, const sf_call *c) {
   return total;
 }
 
-static long dispatch(sf_stack *st, const sf_call *c, sf_call_result *r) {
+static long dispatch(struct stack_sut *s, const sf_call *c,
+                     sf_call_result *r) {
+  sf_stack *st = s->st;
   const struct sockaddr *addr = (const struct sockaddr *)&c->addr;
   struct sockaddr *out = (struct sockaddr *)&r->addr;
   r->addrlen = sizeof(r->addr);
@@ -157,7 +172,7 @@ static long dispatch(sf_stack *st, const sf_call *c, sf_call_result *r) {
   case SF_OP_RECV:
   case SF_OP_WRITE:
   case SF_OP_SEND:
-    return io_call(st, c);
+    return io_call(s, c);
   case SF_OP_SHUTDOWN:
     return sf_shutdown(st, c->fd, c->a);
   case SF_OP_CLOSE:
@@ -209,7 +224,7 @@ static bool would_block(sf_sut *base, const sf_call *c, long rc) {
 static int call(sf_sut *base, const sf_call *c, sf_call_result *r) {
   struct stack_sut *s = S(base);
   memset(r, 0, sizeof(*r));
-  long rc = dispatch(s->st, c, r);
+  long rc = dispatch(s, c, r);
   r->t_us = sf_stack_now(s->st);
   if (would_block(base, c, rc))
     return -EAGAIN;
@@ -267,12 +282,7 @@ int sf_sut_stack_new(const sf_profile *profile, uint32_t local, uint32_t mtu,
   if (!s)
     return -ENOMEM;
   sf_config cfg;
-  sf_config_default(&cfg, SF_PROFILE_LINUX);
-  cfg.profile = *profile;
-  cfg.addr.s_addr = htonl(local);
-  cfg.seed = seed;
-  cfg.mtu = mtu;
-  cfg.max_sockets = 32;
+  sf_harness_stack_config(&cfg, profile, local, mtu, seed);
   cfg.output = on_output;
   cfg.output_ctx = s;
   int rc = sf_stack_new(&cfg, &s->st);
@@ -288,4 +298,13 @@ int sf_sut_stack_new(const sf_profile *profile, uint32_t local, uint32_t mtu,
 
 sf_stack *sf_sut_stack_get(sf_sut *s) {
   return s->ops == &stack_ops ? S(s)->st : NULL;
+}
+
+void sf_sut_stack_set_hooks(sf_sut *s, const sf_sut_stack_hooks *h) {
+  if (s->ops != &stack_ops)
+    return;
+  if (h)
+    S(s)->hooks = *h;
+  else
+    memset(&S(s)->hooks, 0, sizeof(S(s)->hooks));
 }

@@ -187,7 +187,7 @@ static const char valid[] =
     "+0 < icmp echo_request id 1 seq 1 (8)\n"
     "+0 > icmp echo_reply id 1 seq 1 (8)\n"
     "+0.1 poll([{fd=4, events=POLLIN, revents=0}], 1, 0) = 0\n"
-    "+0.1~+0.3 > . 1:989(988) ack 101 <...>\n"
+    "+0.1~+0.3 > P. 2965:3001(36) ack 101 <...>\n" /* tail loss probe */
     "+0 getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [4]) = 0\n"
     "+0 close(4) = 0\n";
 

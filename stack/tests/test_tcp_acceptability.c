@@ -16,8 +16,15 @@ static struct tu t;
 static struct tu_conn c;
 static uint32_t nxt; /* the stack's SND.NXT relative to its ISN */
 
+/* The linux profile with the RFC's window and ACK rules: the window is
+ * exactly the buffer, each segment is ACKed (Linux's own rules are tested
+ * in test_tcp_send and test_tcp_timers). */
 static void setup(void) {
   tu_setup(&t, SF_PROFILE_LINUX);
+  tu_profile_set(&t, "rcv_wnd_policy", SF_RCV_WND_RFC);
+  tu_profile_set(&t, "ack_policy", SF_ACK_RFC);
+  tu_profile_set(&t, "rcv_space_ratio", 256);
+  tu_profile_set(&t, "rcv_truesize", SF_TRUESIZE_BYTES);
 }
 
 static void setup_rfc(void) {

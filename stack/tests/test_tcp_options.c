@@ -630,6 +630,64 @@ END_TEST
 
 /* ---- window scaling ---- */
 
+/* A stack whose buffers hold the linux profile's 540000-byte receive
+ * buffer (the fixture's are 64 KiB). */
+static void restart_with_big_buffers(void) {
+  tu_teardown(&t);
+  tu_init(&t, SF_PROFILE_LINUX);
+  t.cfg.buf_capacity = 1u << 20;
+  tu_start(&t);
+}
+
+START_TEST(test_linux_initial_window_is_the_buffer_share_in_whole_segments) {
+  /* Linux (tcp_select_initial_window): half of 540000 in segments of 1448
+   * (timestamps): 269328, of which the SYN-ACK carries 65535; the first
+   * ACK offers the rest (window_clamp less a segment, aligned: 1052 << 8;
+   * as the kernel does) */
+  restart_with_big_buffers();
+  struct tu_out o;
+  synack_for(tu_opts_full, sizeof(tu_opts_full), &o);
+  ck_assert_uint_eq(o.win, 65535);
+  struct tu_conn c;
+  memset(&c, 0, sizeof(c));
+  c.lport = 8080;
+  c.rport = 40000;
+  c.irs = 1000000;
+  c.seq = c.irs + 1;
+  c.iss = o.seq;
+  c.ack = o.seq + 1;
+  c.ts = true;
+  c.ts_val = 200;
+  c.ts_ecr = o.ts_val;
+  tu_conn_send(&t, &c, TH_ACK, 0);
+  c.fd = sf_accept(t.st, 3, NULL, NULL);
+  ck_assert_int_ge(c.fd, 3);
+  ck_assert_uint_eq(tu_info(&t, c.fd).rcv_wnd, 269328);
+  tu_conn_send(&t, &c, TH_ACK | TH_PSH, 100);
+  tu_conn_pop(&t, &c, &o);
+  ck_assert_uint_eq(o.win, 1052);
+}
+END_TEST
+
+START_TEST(test_so_rcvbuf_limits_the_syn_window_and_its_scale) {
+  /* Linux: SO_RCVBUF 10000 (20000 of memory, 10000 of window) gives 6 * 1460
+   * and, as the window can never grow past it, no scaling (as the kernel) */
+  int fd = sf_socket(t.st, AF_INET, SOCK_STREAM, 0);
+  int v = 10000;
+  ck_assert_int_eq(
+      sf_setsockopt(t.st, fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons(8080),
+                          .sin_addr.s_addr = htonl(TU_REMOTE)};
+  ck_assert_int_eq(sf_connect(t.st, fd, (struct sockaddr *)&a, sizeof(a)),
+                   -EINPROGRESS);
+  struct tu_out o;
+  tu_pop(&t, &o);
+  ck_assert_uint_eq(o.win, 8760);
+  ck_assert_uint_eq(o.ws, 0);
+}
+END_TEST
+
 START_TEST(test_window_scale_above_14_is_taken_as_14) {
   /* RFC 7323 2.3 */
   const uint8_t o[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 15};
@@ -683,7 +741,8 @@ START_TEST(test_peer_window_is_scaled_after_the_handshake) {
   ck_assert_uint_eq(tu_info(&t, c.fd).snd_wnd, 20u << 7);
   uint8_t buf[3000] = {0};
   ck_assert_int_eq(sf_write(t.st, c.fd, buf, 3000), 3000);
-  tu_conn_expect(&t, &c, TH_ACK, 1, 1, 1460);
+  /* Linux: the burst the window ends carries PSH */
+  tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 1, 1, 1460);
   tu_expect_silence(&t); /* 1100 more would fit, but not a full segment */
 }
 END_TEST
@@ -958,6 +1017,9 @@ Suite *tu_suite(void) {
   tcase_add_test(l, test_paws_drops_a_segment_with_an_old_tsval_and_acks_it);
   tcase_add_test(l, test_paws_does_not_drop_a_rst);
   tcase_add_test(l, test_linux_accepts_a_segment_without_timestamps);
+  tcase_add_test(
+      l, test_linux_initial_window_is_the_buffer_share_in_whole_segments);
+  tcase_add_test(l, test_so_rcvbuf_limits_the_syn_window_and_its_scale);
   suite_add_tcase(s, l);
 
   TCase *r = tcase_create("rfc");

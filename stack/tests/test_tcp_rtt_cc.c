@@ -182,9 +182,9 @@ START_TEST(test_slow_start_grows_cwnd_by_the_bytes_acked) {
   struct sf_tcb tcb = fresh_tcb();
   tcb.cwnd = 14600;
   tcb.ssthresh = UINT32_MAX;
-  sf_cc_on_ack(&tcb, 1460, 1460);
+  sf_cc_on_ack(&tcb, 1460, 1460, 1);
   ck_assert_uint_eq(tcb.cwnd, 16060);
-  sf_cc_on_ack(&tcb, 500, 1460);
+  sf_cc_on_ack(&tcb, 500, 1460, 1);
   ck_assert_uint_eq(tcb.cwnd, 16560);
 }
 END_TEST
@@ -194,8 +194,38 @@ START_TEST(test_slow_start_grows_at_most_one_smss_per_ack) {
   struct sf_tcb tcb = fresh_tcb();
   tcb.cwnd = 14600;
   tcb.ssthresh = UINT32_MAX;
-  sf_cc_on_ack(&tcb, 4380, 1460);
+  sf_cc_on_ack(&tcb, 4380, 1460, 1);
   ck_assert_uint_eq(tcb.cwnd, 16060);
+}
+END_TEST
+
+START_TEST(test_linux_slow_start_grows_by_every_segment_acked) {
+  /* Linux (tcp_slow_start): ss_max_segs 0, no limit per ACK; a partial
+   * segment counts as one; past ssthresh the rest goes to avoidance */
+  struct sf_tcb tcb = fresh_tcb();
+  tcb.cwnd = 14600;
+  tcb.ssthresh = UINT32_MAX;
+  sf_cc_on_ack(&tcb, 4380, 1460, 0);
+  ck_assert_uint_eq(tcb.cwnd, 18980);
+  sf_cc_on_ack(&tcb, 100, 1460, 0);
+  ck_assert_uint_eq(tcb.cwnd, 20440);
+  tcb.ssthresh = 21900;
+  sf_cc_on_ack(&tcb, 4380, 1460, 0);
+  ck_assert_uint_eq(tcb.cwnd, 21900);
+}
+END_TEST
+
+START_TEST(test_linux_ack_of_the_initial_window_doubles_it) {
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
+  set_sndbuf(c.fd, 65536);
+  tu_write_n(&t, c.fd, 60000);
+  tu_drain(&t);
+  c.ack += 14600;
+  tu_conn_send(&t, &c, TH_ACK, 0);
+  ck_assert_uint_eq(tu_info(&t, c.fd).cwnd, 29200);
+  ck_assert_uint_eq(tu_pending(&t), 20);
+  tu_drain(&t);
 }
 END_TEST
 
@@ -205,10 +235,10 @@ START_TEST(test_congestion_avoidance_adds_one_smss_per_window_acked) {
   tcb.cwnd = 14600;
   tcb.ssthresh = 10000;
   for (int i = 0; i < 9; i++) {
-    sf_cc_on_ack(&tcb, 1460, 1460);
+    sf_cc_on_ack(&tcb, 1460, 1460, 1);
     ck_assert_uint_eq(tcb.cwnd, 14600);
   }
-  sf_cc_on_ack(&tcb, 1460, 1460);
+  sf_cc_on_ack(&tcb, 1460, 1460, 1);
   ck_assert_uint_eq(tcb.cwnd, 16060);
 }
 END_TEST
@@ -249,7 +279,7 @@ START_TEST(test_cwnd_does_not_grow_on_acks_during_recovery) {
   struct sf_tcb tcb = fresh_tcb();
   sf_cc_enter_recovery(&tcb, 14600, 1460);
   uint32_t cwnd = tcb.cwnd;
-  sf_cc_on_ack(&tcb, 1460, 1460);
+  sf_cc_on_ack(&tcb, 1460, 1460, 1);
   ck_assert_uint_eq(tcb.cwnd, cwnd);
 }
 END_TEST
@@ -478,8 +508,11 @@ START_TEST(test_linux_sends_an_initial_window_of_ten_segments) {
   tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
   set_sndbuf(c.fd, 32768);
   tu_write_n(&t, c.fd, 20000);
+  /* Linux: in two bursts of half the window (tcp_cwnd_test), each ending
+   * with PSH, as the kernel sends them after a short handshake */
   for (uint32_t i = 0; i < 10; i++)
-    tu_conn_expect(&t, &c, TH_ACK, 1 + 1460 * i, 1, 1460);
+    tu_conn_expect(&t, &c, i == 4 || i == 9 ? TH_ACK | TH_PSH : TH_ACK,
+                   1 + 1460 * i, 1, 1460);
   tu_expect_silence(&t);
   ck_assert_uint_eq(tu_info(&t, c.fd).cwnd, 14600);
 }
@@ -527,7 +560,7 @@ START_TEST(test_slow_start_ack_of_one_segment_releases_two) {
   c.ack += 1460;
   tu_conn_send(&t, &c, TH_ACK, 0);
   tu_conn_expect(&t, &c, TH_ACK, 14601, 1, 1460);
-  tu_conn_expect(&t, &c, TH_ACK, 16061, 1, 1460);
+  tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 16061, 1, 1460); /* burst's end */
   tu_expect_silence(&t);
   ck_assert_uint_eq(tu_info(&t, c.fd).cwnd, 16060);
 }
@@ -616,7 +649,7 @@ START_TEST(test_inflated_window_sends_new_data_during_recovery) {
   tu_conn_expect(&t, &c, TH_ACK, 1, 1, 1460);
   tu_expect_silence(&t); /* cwnd 14600 = the flight */
   tu_conn_send(&t, &c, TH_ACK, 0);
-  tu_conn_expect(&t, &c, TH_ACK, 14601, 1, 1460);
+  tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 14601, 1, 1460); /* a burst */
   tu_expect_silence(&t);
 }
 END_TEST
@@ -733,6 +766,8 @@ Suite *tu_suite(void) {
   tcase_add_test(l, test_user_timeout_gives_up_before_retries2);
   tcase_add_test(l, test_linux_sends_an_initial_window_of_ten_segments);
   tcase_add_test(l, test_slow_start_ack_of_one_segment_releases_two);
+  tcase_add_test(l, test_linux_slow_start_grows_by_every_segment_acked);
+  tcase_add_test(l, test_linux_ack_of_the_initial_window_doubles_it);
   tcase_add_test(l, test_rto_resends_one_segment_and_halves_ssthresh);
   tcase_add_test(l, test_after_an_rto_slow_start_resends_two_segments_per_ack);
   tcase_add_test(l, test_two_duplicate_acks_do_not_retransmit);

@@ -151,7 +151,8 @@ START_TEST(test_data_beyond_the_peer_window_is_held) {
   tu_conn_send(&t, &c, TH_ACK, 0);
   tu_write_n(&t, c.fd, 10000);
   tu_conn_expect(&t, &c, TH_ACK, 1, 1, 1460);
-  tu_conn_expect(&t, &c, TH_ACK, 1461, 1, 1460);
+  /* Linux: the burst the window ends carries PSH (as the kernel sends) */
+  tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 1461, 1, 1460);
   tu_expect_silence(&t);
 }
 END_TEST
@@ -288,7 +289,7 @@ START_TEST(test_sender_fills_half_the_largest_window_with_a_small_segment) {
   struct tu_conn c;
   open_active_win(&c, 1200, tu_opts_mss, sizeof(tu_opts_mss));
   tu_write_n(&t, c.fd, 3000);
-  tu_conn_expect(&t, &c, TH_ACK, 1, 1, 1200);
+  tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 1, 1, 1200); /* a burst's end */
   tu_expect_silence(&t);
 }
 END_TEST
@@ -305,7 +306,7 @@ START_TEST(test_sender_holds_a_small_segment_below_half_the_largest_window) {
   tu_expect_silence(&t);
   c.win = 600;
   tu_conn_send(&t, &c, TH_ACK, 0);
-  tu_conn_expect(&t, &c, TH_ACK, 1201, 1, 600);
+  tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 1201, 1, 600);
 }
 END_TEST
 
@@ -316,7 +317,7 @@ START_TEST(test_sender_holds_a_small_segment_in_a_small_usable_window) {
   c.win = 2000;
   tu_conn_send(&t, &c, TH_ACK, 0);
   tu_write_n(&t, c.fd, 3000);
-  tu_conn_expect(&t, &c, TH_ACK, 1, 1, 1460);
+  tu_conn_expect(&t, &c, TH_ACK | TH_PSH, 1, 1, 1460); /* a burst's end */
   tu_expect_silence(&t);
 }
 END_TEST
@@ -346,8 +347,9 @@ START_TEST(test_receive_window_closes_when_the_buffer_fills) {
   for (uint32_t i = 0; i < 5; i++)
     tu_conn_send(&t, &c, TH_ACK, 1460);
   tu_conn_send(&t, &c, TH_ACK, 892);
+  tu_advance(&t, 200 * MS); /* the rfc profile delays the last ACK */
   struct tu_out o;
-  for (int i = 0; i < 6; i++)
+  while (tu_pending(&t))
     tu_conn_pop(&t, &c, &o);
   ck_assert_uint_eq(o.ack, c.seq);
   ck_assert_uint_eq(o.win, 0);
@@ -391,6 +393,130 @@ START_TEST(test_ack_does_not_move_the_right_edge_by_less_than_one_mss) {
   tu_advance(&t, 200 * MS);
   tu_conn_pop(&t, &c, &o);
   ck_assert_uint_eq(o.win, 8192 - 1100); /* not 8192 - 100 */
+}
+END_TEST
+
+/* Linux's receive window, as the kernel offers it with SO_RCVBUF 4096 on
+ * the listener: 8192 bytes of memory, 4096 of window, 2920 in whole
+ * segments; each 1500-byte datagram costs 2304 bytes of memory. */
+
+static void expect_ack_win(struct tu_conn *c, uint32_t rel_ack, uint16_t win) {
+  struct tu_out o;
+  tu_conn_pop(&t, c, &o);
+  ck_assert_uint_eq(o.flags, TH_ACK);
+  ck_assert_uint_eq(o.ack - c->irs, rel_ack);
+  ck_assert_uint_eq(o.win, win);
+}
+
+START_TEST(test_linux_window_is_zero_once_less_than_a_segment_is_free) {
+  /* Linux (__tcp_select_window): with the buffer half full and less than a
+   * segment free the window is zero; the first segment is ACKed at once,
+   * the next two wait for the delayed ACK, and the one beyond the window
+   * learns of the zero window at once */
+  struct tu_conn c;
+  open_passive_rcvbuf(&c, 4096);
+  ck_assert_uint_eq(tu_info(&t, c.fd).rcv_wnd, 2920);
+  tu_conn_send(&t, &c, TH_ACK, 1460);
+  expect_ack_win(&c, 1461, 2920);
+  tu_conn_send(&t, &c, TH_ACK, 1460);
+  tu_conn_send(&t, &c, TH_ACK, 1460);
+  tu_expect_silence(&t);
+  tu_conn_send(&t, &c, TH_ACK, 1460);
+  expect_ack_win(&c, 4381, 0);
+  ck_assert_uint_eq(tu_info(&t, c.fd).rcv_queued, 4380);
+}
+END_TEST
+
+START_TEST(test_linux_window_reopens_when_a_whole_segment_is_read) {
+  /* a segment's memory is freed when all of it is read: the window opens
+   * by whole segments then, not by the bytes read */
+  struct tu_conn c;
+  open_passive_rcvbuf(&c, 4096);
+  for (int i = 0; i < 3; i++)
+    tu_conn_send(&t, &c, TH_ACK, 1460);
+  tu_advance(&t, 40 * MS);
+  expect_ack_win(&c, 1461, 2920);
+  expect_ack_win(&c, 4381, 0);
+  read_n(c.fd, 1000);
+  read_n(c.fd, 459);
+  tu_expect_silence(&t);
+  read_n(c.fd, 1);
+  expect_ack_win(&c, 4381, 1460);
+  read_n(c.fd, 1460);
+  expect_ack_win(&c, 4381, 2920);
+}
+END_TEST
+
+START_TEST(test_linux_ack_moves_the_right_edge_by_the_bytes_received) {
+  /* Linux applies no receiver SWS rule to the edge while the window is
+   * open: 1000 bytes in leave 2000 (of the 4096 less the memory the
+   * segment holds); 100 more move the edge by 100 */
+  struct tu_conn c;
+  open_passive_rcvbuf(&c, 4096);
+  tu_conn_send(&t, &c, TH_ACK, 1000);
+  expect_ack_win(&c, 1001, 2000);
+  read_n(c.fd, 1000);
+  tu_expect_silence(&t);
+  tu_advance(&t, 300 * MS); /* longer than the RTO: quick ACKs again */
+  tu_conn_send(&t, &c, TH_ACK, 100);
+  expect_ack_win(&c, 1101, 2000);
+}
+END_TEST
+
+START_TEST(test_linux_takes_what_the_window_offered_beyond_so_rcvbuf) {
+  /* Linux collapses its queue rather than drop data the window offered:
+   * SO_RCVBUF cut to the minimum after 2000 bytes were offered */
+  struct tu_conn c;
+  open_passive_rcvbuf(&c, 4096);
+  tu_conn_send(&t, &c, TH_ACK, 1000);
+  expect_ack_win(&c, 1001, 2000);
+  int one = 1;
+  ck_assert_int_eq(
+      sf_setsockopt(t.st, c.fd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)), 0);
+  tu_conn_send(&t, &c, TH_ACK, 1000);
+  tu_conn_send(&t, &c, TH_ACK, 1000);
+  tu_advance(&t, 40 * MS);
+  expect_ack_win(&c, 3001, 0);
+  ck_assert_uint_eq(tu_info(&t, c.fd).rcv_queued, 3000);
+}
+END_TEST
+
+/* Linux's buffers for the default 540000-byte receive buffer. */
+static void restart_with_big_buffers(void) {
+  tu_teardown(&t);
+  tu_init(&t, SF_PROFILE_LINUX);
+  t.cfg.buf_capacity = 1u << 20;
+  tu_start(&t);
+}
+
+START_TEST(test_linux_small_segments_share_a_buffer) {
+  /* Linux (tcp_try_coalesce): a 300-byte segment fits the room left in
+   * the 1 KiB buffer of the one before, so only every second one costs
+   * memory; the window moves as the kernel's: 1049 four times, 1048 twice,
+   * then one step a segment */
+  restart_with_big_buffers();
+  struct tu_conn c;
+  const uint8_t o[] = {2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7};
+  tu_open_passive(&t, &c, o, sizeof(o));
+  const uint16_t want[] = {1049, 1049, 1049, 1049, 1048, 1048, 1047, 1046};
+  for (uint32_t i = 0; i < 8; i++) {
+    tu_advance(&t, 1 * MS);
+    tu_conn_send(&t, &c, TH_ACK, 300);
+    expect_ack_win(&c, 1 + 300 * (i + 1), want[i]);
+  }
+}
+END_TEST
+
+START_TEST(test_linux_sends_bursts_of_two_segments_at_a_low_pacing_rate) {
+  /* Linux (tcp_tso_autosize): with a 100 ms RTT the pacing rate fills
+   * less than a segment per 1/1024 s, so bursts are the minimum of two,
+   * each ending with PSH (as the kernel sends them) */
+  struct tu_conn c;
+  tu_open_passive_rtt(&t, &c, tu_opts_mss, sizeof(tu_opts_mss), 100 * MS);
+  tu_write_n(&t, c.fd, 5 * 1460);
+  for (uint32_t i = 0; i < 5; i++)
+    tu_conn_expect(&t, &c, i % 2 || i == 4 ? TH_ACK | TH_PSH : TH_ACK,
+                   1 + 1460 * i, 1, 1460);
 }
 END_TEST
 
@@ -648,7 +774,9 @@ START_TEST(test_sack_block_beyond_what_was_sent_is_ignored) {
 END_TEST
 
 START_TEST(test_sack_information_is_forgotten_after_an_rto) {
-  /* RFC 2018 8: after a timeout the SACKed data is resent too */
+  /* RFC 2018 8: after a timeout the SACKed data is resent too (no tail
+   * loss probe before it: the RTO alone) */
+  tu_profile_set(&t, "tlp", 0);
   struct tu_conn c;
   four_small_segments(&c, tu_opts_full, sizeof(tu_opts_full), 100 * MS);
   const uint32_t b[][2] = {{501, 2001}};
@@ -682,10 +810,16 @@ Suite *tu_suite(void) {
       l, test_sender_holds_a_small_segment_below_half_the_largest_window);
   tcase_add_test(l, test_sender_holds_a_small_segment_in_a_small_usable_window);
   tcase_add_test(l, test_override_timeout_sends_what_a_small_window_allows);
-  tcase_add_test(l, test_receive_window_closes_when_the_buffer_fills);
-  tcase_add_test(l, test_window_is_not_reopened_by_less_than_one_mss);
-  tcase_add_test(l, test_ack_does_not_move_the_right_edge_by_less_than_one_mss);
+  tcase_add_test(l,
+                 test_linux_window_is_zero_once_less_than_a_segment_is_free);
+  tcase_add_test(l, test_linux_window_reopens_when_a_whole_segment_is_read);
+  tcase_add_test(l,
+                 test_linux_ack_moves_the_right_edge_by_the_bytes_received);
   tcase_add_test(l, test_announced_right_edge_never_moves_left);
+  tcase_add_test(l, test_linux_takes_what_the_window_offered_beyond_so_rcvbuf);
+  tcase_add_test(l, test_linux_small_segments_share_a_buffer);
+  tcase_add_test(l,
+                 test_linux_sends_bursts_of_two_segments_at_a_low_pacing_rate);
   tcase_add_test(l,
                  test_send_oob_sets_urg_with_the_pointer_after_the_urgent_data);
   tcase_add_test(l, test_every_segment_before_the_urgent_pointer_carries_urg);
@@ -711,6 +845,7 @@ Suite *tu_suite(void) {
   tcase_add_test(
       r, test_rfc_nagle_holds_a_small_segment_while_any_data_is_unacked);
   tcase_add_test(r, test_rfc_nagle_sends_the_held_segment_when_all_is_acked);
+  tcase_add_test(r, test_receive_window_closes_when_the_buffer_fills);
   tcase_add_test(r, test_window_is_not_reopened_by_less_than_one_mss);
   tcase_add_test(r, test_ack_does_not_move_the_right_edge_by_less_than_one_mss);
   suite_add_tcase(s, r);

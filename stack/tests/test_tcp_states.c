@@ -154,6 +154,69 @@ START_TEST(test_simultaneous_open_can_send_data_once_established) {
 }
 END_TEST
 
+/* The peer's bare SYN in a simultaneous open, with the options given. */
+static void simultaneous_syn(struct tu_conn *c, const uint8_t *opts,
+                             uint8_t optlen, struct tu_out *synack) {
+  tu_syn_sent(&t, c);
+  tu_send_tcp(&t, &(struct tu_seg){.sport = c->rport,
+                                   .dport = c->lport,
+                                   .seq = c->irs,
+                                   .flags = TH_SYN,
+                                   .opts = opts,
+                                   .optlen = optlen});
+  c->seq = c->irs + 1;
+  tu_pop(&t, synack);
+  ck_assert_uint_eq(synack->flags, TH_SYN | TH_ACK);
+}
+
+START_TEST(test_linux_simultaneous_open_synack_repeats_our_syn_options) {
+  /* Linux (tcp_rcv_synsent_state_process): mss, sackOK, TS (ecr 0: the
+   * peer sent none), wscale, whatever the peer's SYN had (as the kernel) */
+  struct tu_conn c;
+  struct tu_out sa;
+  simultaneous_syn(&c, tu_opts_mss, sizeof(tu_opts_mss), &sa);
+  ck_assert_uint_eq(sa.mss, 1460);
+  ck_assert(sa.sackok && sa.has_ts);
+  ck_assert_uint_eq(sa.ts_ecr, 0);
+  ck_assert_uint_eq(sa.ws, 8);
+  /* only the MSS is agreed on, but our window stays scaled */
+  sf_tcp_info i = tu_info(&t, c.fd);
+  ck_assert_uint_eq(i.ts_ok, 0);
+  ck_assert_uint_eq(i.sack_ok, 0);
+  ck_assert_uint_eq(i.rcv_wscale, 8);
+  ck_assert_uint_eq(i.snd_wscale, 0);
+}
+END_TEST
+
+START_TEST(test_rfc_simultaneous_open_synack_carries_what_both_offered) {
+  /* RFC 7323 2.2, 3.2; RFC 2018 2 */
+  struct tu_conn c;
+  struct tu_out sa;
+  simultaneous_syn(&c, tu_opts_mss, sizeof(tu_opts_mss), &sa);
+  ck_assert_uint_eq(sa.mss, 1460);
+  ck_assert(!sa.sackok && !sa.has_ts);
+  ck_assert_uint_eq(sa.ws, 0xff);
+}
+END_TEST
+
+START_TEST(test_simultaneous_open_synack_updates_ts_recent) {
+  /* RFC 7323 4.3: the peer's SYN-ACK (SEG.SEQ <= Last.ACK.sent) carries the
+   * TSval to echo from now on (the kernel echoes it too) */
+  struct tu_conn c;
+  struct tu_out sa;
+  simultaneous_syn(&c, tu_opts_full, sizeof(tu_opts_full), &sa);
+  ck_assert(sa.has_ts);
+  c.ts = true;
+  c.ts_val = 777;
+  c.ts_ecr = sa.ts_val;
+  tu_conn_send_at(&t, &c, TH_SYN | TH_ACK, -1, 0, 0);
+  struct tu_out o;
+  tu_conn_pop(&t, &c, &o);
+  ck_assert_uint_eq(o.flags, TH_ACK);
+  ck_assert_uint_eq(o.ts_ecr, 777);
+}
+END_TEST
+
 /* --- active close ------------------------------------------------------- */
 
 START_TEST(test_close_sends_fin_and_enters_fin_wait_1) {
@@ -745,6 +808,9 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_simultaneous_open_ack_enters_established);
   tcase_add_test(tc, test_simultaneous_open_syn_ack_enters_established);
   tcase_add_test(tc, test_simultaneous_open_can_send_data_once_established);
+  tcase_add_test(tc,
+                 test_linux_simultaneous_open_synack_repeats_our_syn_options);
+  tcase_add_test(tc, test_simultaneous_open_synack_updates_ts_recent);
   tcase_add_test(tc, test_close_sends_fin_and_enters_fin_wait_1);
   tcase_add_test(tc, test_fin_wait_1_ack_of_fin_enters_fin_wait_2);
   tcase_add_test(tc, test_fin_wait_2_fin_is_acked_and_enters_time_wait);
@@ -793,6 +859,8 @@ Suite *tu_suite(void) {
   TCase *rfc = tcase_create("rfc");
   tcase_add_checked_fixture(rfc, setup_rfc, teardown);
   tcase_add_test(rfc, test_rfc_time_wait_lasts_exactly_240_s);
+  tcase_add_test(rfc,
+                 test_rfc_simultaneous_open_synack_carries_what_both_offered);
   tcase_add_test(rfc, test_rfc_orphan_fin_wait_2_does_not_time_out);
   tcase_add_test(rfc, test_syn_received_close_sends_fin_at_once);
   tcase_add_test(rfc, test_syn_received_close_timeout_resends_syn_ack);

@@ -79,10 +79,60 @@ START_TEST(test_syn_is_retransmitted_at_1_3_7_15_31_63_seconds) {
 }
 END_TEST
 
-START_TEST(test_connect_gives_up_after_syn_retries_with_etimedout) {
+START_TEST(test_linux_syn_is_retransmitted_1_s_apart_four_times_then_doubling) {
+  /* Linux 6.5+ (tcp_syn_linear_timeouts 4): 1, 2, 3, 4 s, then 1 s
+   * doubled from the fifth retransmission on; tcp_syn_retries 6 plus the
+   * four linear ones */
   int fd = tu_connect(&t);
-  tu_advance(&t, 127 * SEC - 1);
-  ck_assert_uint_eq(tu_pending(&t), 7);
+  struct tu_out syn;
+  tu_pop(&t, &syn);
+  tu_advance(&t, 67 * SEC);
+  const uint64_t at[] = {1, 2, 3, 4, 5, 7, 11, 19, 35, 67};
+  for (int i = 0; i < 10; i++)
+    expect_syn_at(TH_SYN, syn.seq, at[i] * SEC);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_state(&t, fd), SF_TCP_SYN_SENT);
+}
+END_TEST
+
+START_TEST(test_linux_syn_is_given_up_after_the_time_its_retries_take) {
+  /* Linux (tcp_model_timeout): tcp_syn_retries 2 allows 1 + 2 + 4 s, which
+   * the linear retransmissions use up at the fifth (as the kernel does) */
+  tu_profile_set(&t, "syn_retries", 2);
+  int fd = tu_connect(&t);
+  struct tu_out syn;
+  tu_pop(&t, &syn);
+  tu_advance(&t, 7 * SEC - 1);
+  const uint64_t at[] = {1, 2, 3, 4, 5};
+  for (int i = 0; i < 5; i++)
+    expect_syn_at(TH_SYN, syn.seq, at[i] * SEC);
+  ck_assert_int_eq(tu_state(&t, fd), SF_TCP_SYN_SENT);
+  tu_advance(&t, 1);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_state(&t, fd), SF_TCP_CLOSED);
+  ck_assert_int_eq(tu_so_error(&t, fd), ETIMEDOUT);
+}
+END_TEST
+
+START_TEST(test_synack_is_not_retransmitted_linearly) {
+  /* Linux: only a SYN (tcp_retransmit_timer in SYN-SENT) */
+  tu_profile_set(&t, "synack_retries", 2);
+  tu_listen(&t, 8080, 16);
+  tu_send_tcp(&t, &(struct tu_seg){.seq = 1000000, .flags = TH_SYN});
+  struct tu_out sa;
+  tu_pop(&t, &sa);
+  tu_advance(&t, 3 * SEC);
+  expect_syn_at(TH_SYN | TH_ACK, sa.seq, 1 * SEC);
+  expect_syn_at(TH_SYN | TH_ACK, sa.seq, 3 * SEC);
+  tu_expect_silence(&t);
+}
+END_TEST
+
+START_TEST(test_connect_gives_up_after_syn_retries_with_etimedout) {
+  /* the tenth retransmission at 67 s, then 64 s more */
+  int fd = tu_connect(&t);
+  tu_advance(&t, 131 * SEC - 1);
+  ck_assert_uint_eq(tu_pending(&t), 11);
   tu_drain(&t);
   ck_assert_int_eq(tu_state(&t, fd), SF_TCP_SYN_SENT);
   tu_advance(&t, 1);
@@ -94,6 +144,7 @@ END_TEST
 
 START_TEST(test_syn_retries_setting_bounds_the_retransmissions) {
   tu_profile_set(&t, "syn_retries", 2);
+  tu_profile_set(&t, "syn_linear_timeouts", 0); /* the RFC 6298 doubling */
   int fd = tu_connect(&t);
   struct tu_out syn;
   tu_pop(&t, &syn);
@@ -329,16 +380,60 @@ START_TEST(test_linux_acks_the_first_16_data_segments_at_once) {
 END_TEST
 
 START_TEST(test_linux_delays_the_ack_40ms_after_the_quickacks) {
+  /* a pause shorter than the RTO (as the kernel: 100 ms) */
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
+  use_up_quickacks(&c, 16);
+  tu_advance(&t, 100 * MS);
+  tu_conn_send(&t, &c, TH_ACK, 100);
+  tu_advance(&t, 40 * MS - 1);
+  tu_expect_silence(&t);
+  tu_advance(&t, 1);
+  tu_conn_expect_at(&t, &c, TH_ACK, 1, 117, 0, 140 * MS);
+  ck_assert_uint_eq(sf_stack_stats(t.st)->tcp_delayed_ack, 1);
+}
+END_TEST
+
+START_TEST(test_linux_quick_acks_again_after_a_pause_longer_than_the_rto) {
+  /* Linux (tcp_event_data_recv): the sender seems to restart its window */
   struct tu_conn c;
   tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
   use_up_quickacks(&c, 16);
   tu_advance(&t, 1 * SEC);
   tu_conn_send(&t, &c, TH_ACK, 100);
-  tu_advance(&t, 40 * MS - 1);
+  tu_conn_expect_at(&t, &c, TH_ACK, 1, 117, 0, 1 * SEC);
+}
+END_TEST
+
+/* A stack whose buffers hold the linux profile's 540000-byte receive
+ * buffer, so that the window is the kernel's (the fixture's are 64 KiB). */
+static void restart_with_big_buffers(void) {
+  tu_teardown(&t);
+  tu_init(&t, SF_PROFILE_LINUX);
+  t.cfg.buf_capacity = 1u << 20;
+  tu_start(&t);
+}
+
+/* <mss 1460,sackOK,nop,wscale 7>: the peer of the kernel probe */
+static const uint8_t opts_mss_sack_ws[] = {2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7};
+
+START_TEST(test_linux_quick_acks_last_while_the_window_grows) {
+  /* 1460-byte segments, each read: the window grows for 25 of them (each
+   * keeps quick ACKs on), then 16 more quick ACKs: 41 in all (as the
+   * kernel does) */
+  restart_with_big_buffers();
+  struct tu_conn c;
+  tu_open_passive(&t, &c, opts_mss_sack_ws, sizeof(opts_mss_sack_ws));
+  static uint8_t buf[1460];
+  for (uint32_t i = 1; i <= 41; i++) {
+    tu_advance(&t, 1 * MS);
+    tu_conn_send(&t, &c, TH_ACK, 1460);
+    tu_conn_expect(&t, &c, TH_ACK, 1, 1 + 1460 * i, 0);
+    ck_assert_int_eq(sf_read(t.st, c.fd, buf, sizeof(buf)), 1460);
+  }
+  tu_advance(&t, 1 * MS);
+  tu_conn_send(&t, &c, TH_ACK, 1460);
   tu_expect_silence(&t);
-  tu_advance(&t, 1);
-  tu_conn_expect_at(&t, &c, TH_ACK, 1, 117, 0, 1 * SEC + 40 * MS);
-  ck_assert_uint_eq(sf_stack_stats(t.st)->tcp_delayed_ack, 1);
 }
 END_TEST
 
@@ -383,18 +478,56 @@ START_TEST(test_second_full_sized_segment_is_acked_at_once) {
 }
 END_TEST
 
+/* Sends full segments 1 ms apart, each read if `read`, until one is not
+ * ACKed at once (the quick ACKs are over); returns the bytes sent. */
+static uint32_t past_quickacks(struct tu_conn *c, bool read) {
+  static uint8_t buf[1460];
+  for (uint32_t i = 1; i < 100; i++) {
+    tu_advance(&t, 1 * MS);
+    tu_conn_send(&t, c, TH_ACK, 1460);
+    bool acked = tu_pending(&t) > 0;
+    tu_drain(&t);
+    if (read)
+      ck_assert_int_eq(sf_read(t.st, c->fd, buf, sizeof(buf)), 1460);
+    if (!acked)
+      return 1460 * i;
+  }
+  ck_abort_msg("quick ACKs never ended");
+  return 0;
+}
+
 START_TEST(test_linux_acks_every_second_full_sized_segment) {
+  /* once the application reads (the window does not move left) */
+  restart_with_big_buffers();
   struct tu_conn c;
-  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
-  use_up_quickacks(&c, 16);
+  tu_open_passive(&t, &c, opts_mss_sack_ws, sizeof(opts_mss_sack_ws));
+  uint32_t n = past_quickacks(&c, true);
+  static uint8_t buf[1460];
+  tu_conn_send(&t, &c, TH_ACK, 1460);
+  tu_conn_expect(&t, &c, TH_ACK, 1, 1 + n + 1460, 0);
+  ck_assert_int_eq(sf_read(t.st, c.fd, buf, sizeof(buf)), 1460);
   tu_conn_send(&t, &c, TH_ACK, 1460);
   tu_expect_silence(&t);
+  ck_assert_int_eq(sf_read(t.st, c.fd, buf, sizeof(buf)), 1460);
   tu_conn_send(&t, &c, TH_ACK, 1460);
-  tu_conn_expect(&t, &c, TH_ACK, 1, 17 + 2920, 0);
-  tu_conn_send(&t, &c, TH_ACK, 1460);
+  tu_conn_expect(&t, &c, TH_ACK, 1, 1 + n + 3 * 1460, 0);
+}
+END_TEST
+
+START_TEST(test_linux_unread_full_segments_wait_for_the_delayed_ack) {
+  /* Linux (__tcp_ack_snd_check): the second full segment is not ACKed at
+   * once while the window would move left (nothing read); RFC 1122
+   * 4.2.3.2 says SHOULD */
+  restart_with_big_buffers();
+  struct tu_conn c;
+  tu_open_passive(&t, &c, opts_mss_sack_ws, sizeof(opts_mss_sack_ws));
+  uint32_t n = past_quickacks(&c, false);
+  ck_assert_uint_eq(n, 34 * 1460); /* the window grew for 17 segments */
+  for (int i = 0; i < 4; i++)
+    tu_conn_send(&t, &c, TH_ACK, 1460);
   tu_expect_silence(&t);
-  tu_conn_send(&t, &c, TH_ACK, 1460);
-  tu_conn_expect(&t, &c, TH_ACK, 1, 17 + 4 * 1460, 0);
+  tu_advance(&t, 40 * MS);
+  tu_conn_expect(&t, &c, TH_ACK, 1, 1 + n + 4 * 1460, 0);
 }
 END_TEST
 
@@ -611,7 +744,11 @@ Suite *tu_suite(void) {
   Suite *s = suite_create("tcp_timers");
   TCase *l = tcase_create("linux");
   tcase_add_checked_fixture(l, setup_linux, teardown);
-  tcase_add_test(l, test_syn_is_retransmitted_at_1_3_7_15_31_63_seconds);
+  tcase_add_test(
+      l, test_linux_syn_is_retransmitted_1_s_apart_four_times_then_doubling);
+  tcase_add_test(l, test_synack_is_not_retransmitted_linearly);
+  tcase_add_test(l,
+                 test_linux_syn_is_given_up_after_the_time_its_retries_take);
   tcase_add_test(l, test_connect_gives_up_after_syn_retries_with_etimedout);
   tcase_add_test(l, test_syn_retries_setting_bounds_the_retransmissions);
   tcase_add_test(l, test_retransmitted_syn_keeps_its_options);
@@ -627,6 +764,10 @@ Suite *tu_suite(void) {
   tcase_add_test(l, test_window_opening_resumes_sending_and_stops_probing);
   tcase_add_test(l, test_linux_acks_the_first_16_data_segments_at_once);
   tcase_add_test(l, test_linux_delays_the_ack_40ms_after_the_quickacks);
+  tcase_add_test(l,
+                 test_linux_quick_acks_again_after_a_pause_longer_than_the_rto);
+  tcase_add_test(l, test_linux_quick_acks_last_while_the_window_grows);
+  tcase_add_test(l, test_linux_unread_full_segments_wait_for_the_delayed_ack);
   tcase_add_test(l, test_delayed_ack_never_waits_half_a_second);
   tcase_add_test(l, test_linux_acks_every_second_full_sized_segment);
   tcase_add_test(l, test_fin_is_acked_at_once);
@@ -650,6 +791,7 @@ Suite *tu_suite(void) {
   tcase_add_checked_fixture(r, setup_rfc, teardown);
   tcase_add_test(r, test_rfc_zero_window_probe_carries_one_byte);
   tcase_add_test(r, test_rfc_delays_the_first_ack_200ms);
+  tcase_add_test(r, test_syn_is_retransmitted_at_1_3_7_15_31_63_seconds);
   tcase_add_test(r, test_second_full_sized_segment_is_acked_at_once);
   tcase_add_test(r, test_rfc_out_of_order_segment_is_acked_at_once);
   suite_add_tcase(s, r);

@@ -25,6 +25,7 @@ typedef struct sf_run_options {
   bool strict;       /* unexpected packets after the last event fail too */
   FILE *trace;       /* -v: the trace as text, or NULL */
   const char *pcap_path; /* write the traffic here, or NULL */
+  const char *svg_path;  /* write a ladder diagram (ladder.h) here, or NULL */
   uint64_t seed;     /* the stack's seed */
   uint32_t tolerance_us; /* default of --tolerance_usecs (0: 4000) */
 } sf_run_options;
@@ -36,6 +37,7 @@ typedef struct sf_run_result {
   sf_script_result r;
   uint64_t trace_hash; /* every packet both ways, with times */
   uint64_t packets;
+  const char *svg_path; /* the ladder diagram written, or NULL */
 } sf_run_result;
 
 /* Runs the script at path against a fresh built-in stack. Always fills

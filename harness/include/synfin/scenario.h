@@ -166,6 +166,25 @@ size_t sf_scn_encode(const sf_scenario *s, uint8_t *buf, size_t cap);
 bool sf_scn_looks_like(const uint8_t *buf, size_t len);
 /* Prints a scenario readably, one event per line. */
 void sf_scn_dump(const sf_scenario *s, FILE *out);
+/* Prints one event as sf_scn_dump() does (without its index). */
+void sf_scn_dump_event(const sf_scn_event *e, FILE *out);
+
+/* Checks that the bytes are a whole scenario: 'S', the version, and no
+ * field running past the end (which sf_scn_decode() reads as zeros).
+ * Returns 0; 1 when bytes follow the last event a scenario holds (they
+ * are ignored); -EBADMSG (bad magic, truncated) or -EPROTONOSUPPORT (an
+ * unknown version), with *off the byte offset and msg saying what was
+ * expected there ("byte 9: truncated setup ..."). */
+int sf_scn_validate(const uint8_t *buf, size_t len, size_t *off, char *msg,
+                    size_t cap);
+
+/* The input of ip_packet_fuzzer, datagrams as [u16 length][bytes], as the
+ * scenario it runs: an established connection (peer SYN options MSS and
+ * SACK), then one raw event per datagram (a length past the end takes
+ * what is left; at most SF_SCN_MAX_RAW bytes each, the rest read as the
+ * next length). Returns the bytes used. */
+size_t sf_scn_from_datagrams(const uint8_t *data, size_t size,
+                             sf_scenario *s);
 
 #ifdef __cplusplus
 }

@@ -108,11 +108,27 @@ struct sf_sut {
 };
 
 /* The built-in stack at address `local` (host order) with an MTU, in
- * virtual time. */
+ * virtual time, configured by sf_harness_stack_config() (stack_config.h)
+ * as the fuzz scenarios' stack is. */
 int sf_sut_stack_new(const sf_profile *profile, uint32_t local, uint32_t mtu,
                      uint64_t seed, sf_sut **out);
 /* The stack behind a stack SUT (NULL for other kinds). */
 sf_stack *sf_sut_stack_get(sf_sut *s);
+
+/* What the script runner's --oracles mode watches in a stack SUT (every
+ * field optional): each datagram as the stack sends it, the bytes each
+ * write sends (write_begin returns them, or NULL for zeros; n is at most
+ * 65536 per call) and each read's bytes (got: the count or -errno). */
+typedef struct sf_sut_stack_hooks {
+  void (*output)(void *ctx, const uint8_t *pkt, size_t len);
+  const uint8_t *(*write_begin)(void *ctx, int fd, size_t n);
+  void (*write_end)(void *ctx, int fd, size_t n, long written);
+  void (*read)(void *ctx, int fd, const uint8_t *buf, long got);
+  void *ctx;
+} sf_sut_stack_hooks;
+
+/* Installs hooks (copied; NULL removes them) in a stack SUT. */
+void sf_sut_stack_set_hooks(sf_sut *s, const sf_sut_stack_hooks *h);
 
 /* The live Linux kernel of this machine, in a private network namespace
  * that this process enters (so call it in a process of its own): a TUN

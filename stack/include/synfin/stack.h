@@ -52,33 +52,92 @@ enum sf_rto_formula {
   SF_RTO_LINUX = 1,   /* SRTT + max(rto_min, 4*RTTVAR) */
 };
 
+/* How the receive window is chosen. */
+enum sf_rcv_wnd_policy {
+  /* the free buffer space, moved only by the receiver SWS rule of RFC 9293
+   * 3.8.6.2.2 */
+  SF_RCV_WND_RFC = 0,
+  /* Linux's: a threshold (rcv_ssthresh) that starts at the initial window
+   * and grows with each segment received, the free space counted as buffer
+   * memory (rcv_space_ratio, rcv_truesize), aligned to the window
+   * scale, zero when less than 1/16 of the buffer or one segment is free */
+  SF_RCV_WND_LINUX = 1,
+};
+
+/* When a received segment is acknowledged at once. */
+enum sf_ack_policy {
+  /* RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2: quick_ack_segs ACKs at once, then
+   * an ACK for at least every second full-sized segment */
+  SF_ACK_RFC = 0,
+  /* Linux's (__tcp_ack_snd_check): quick ACKs counted from the window at
+   * the first segment and kept going while the window grows; after them a
+   * second full segment is ACKed at once only if the application read
+   * everything or the window moved right */
+  SF_ACK_LINUX = 1,
+};
+
+/* What a received segment costs in buffer memory. */
+enum sf_rcv_truesize {
+  SF_TRUESIZE_BYTES = 0, /* its payload bytes */
+  /* Linux's sk_buff for a datagram from a TUN device (as packetdrill and
+   * synfin --sut linux deliver it): NET_SKB_PAD (64) and the datagram,
+   * 64-byte aligned, with skb_shared_info (320), in the 576-byte small-head
+   * cache or a power-of-two kmalloc buffer, plus the sk_buff (256); the
+   * window share then follows payload / truesize (scaling_ratio) */
+  SF_TRUESIZE_LINUX_TUN = 1,
+};
+
 /* Behaviour where the RFCs leave a choice. Every value is a setting of its
  * own; sf_profile_set() changes one by name. */
 typedef struct sf_profile {
   char name[16];
-  uint32_t init_cwnd_segs;   /* initial window in segments; 0: RFC 5681 */
-  uint32_t rto_initial_us;   /* RFC 6298 2.1 */
-  uint32_t rto_min_us;       /* RFC 6298 2.4 */
-  uint32_t rto_max_us;       /* RFC 6298 2.5 */
-  uint32_t rto_formula;      /* enum sf_rto_formula */
-  uint32_t delack_us;        /* delayed-ACK timeout, RFC 9293 3.8.6.3 */
-  uint32_t quickack_segs;    /* segments ACKed at once at connection start */
-  uint32_t synopt_layout;    /* enum sf_synopt_layout */
-  uint32_t psh_last_segment; /* PSH on the last segment of a write */
-  uint32_t timestamps;       /* offer RFC 7323 timestamps */
-  uint32_t sack;             /* offer RFC 2018 SACK-permitted */
-  uint32_t window_scaling;   /* offer RFC 7323 window scale */
-  uint32_t syn_retries;      /* SYN retransmissions before giving up */
-  uint32_t synack_retries;   /* SYN-ACK retransmissions before giving up */
-  uint32_t retries2;         /* R2: data retransmissions before giving up */
-  uint32_t rmem_default;     /* default SO_RCVBUF */
-  uint32_t rmem_max;         /* largest receive buffer; sets window scale */
-  uint32_t wmem_default;     /* default SO_SNDBUF */
-  uint32_t init_rcv_wnd;     /* window offered in SYN/SYN-ACK (bytes) */
-  uint32_t time_wait_us;     /* TIME-WAIT length (2*MSL) */
-  uint32_t keepidle_s;       /* RFC 9293 3.8.4: at least two hours (seconds,
-                                as Linux's tcp_keepalive_time: two hours
-                                of microseconds overflow 32 bits) */
+  uint32_t init_cwnd_segs;      /* initial window in segments; 0: RFC 5681 */
+  uint32_t rto_initial_us;      /* RFC 6298 2.1 */
+  uint32_t rto_min_us;          /* RFC 6298 2.4 */
+  uint32_t rto_max_us;          /* RFC 6298 2.5 */
+  uint32_t rto_formula;         /* enum sf_rto_formula */
+  uint32_t delack_us;           /* delayed-ACK timeout, RFC 9293 3.8.6.3 */
+  uint32_t quickack_segs;       /* segments ACKed at once at connection start */
+  uint32_t synopt_layout;       /* enum sf_synopt_layout */
+  uint32_t psh_last_segment;    /* PSH on the last segment of a write */
+  uint32_t timestamps;          /* offer RFC 7323 timestamps */
+  uint32_t sack;                /* offer RFC 2018 SACK-permitted */
+  uint32_t window_scaling;      /* offer RFC 7323 window scale */
+  uint32_t syn_retries;         /* SYN retransmissions before giving up */
+  uint32_t synack_retries;      /* SYN-ACK retransmissions before giving up */
+  uint32_t retries2;            /* R2: data retransmissions before giving up */
+  uint32_t rmem_default;        /* default SO_RCVBUF (bytes of memory) */
+  uint32_t rmem_max;            /* largest receive buffer; sets window scale */
+  uint32_t wmem_default;        /* default SO_SNDBUF */
+  uint32_t init_rcv_wnd;        /* most window offered in a SYN/SYN-ACK */
+  uint32_t rcv_space_ratio;     /* share of the receive buffer offered as
+                                   window, in 1/256 (Linux's initial
+                                   scaling_ratio: 128) */
+  uint32_t rcv_truesize;        /* enum sf_rcv_truesize */
+  uint32_t rcv_wnd_policy;      /* enum sf_rcv_wnd_policy */
+  uint32_t ack_policy;          /* enum sf_ack_policy */
+  uint32_t syn_linear_timeouts; /* SYN retransmissions before the RTO
+                                   starts doubling (Linux 6.5+) */
+  uint32_t tlp;                 /* RFC 8985 tail loss probes */
+  uint32_t tlp_delack_us;       /* PTO extra with one segment in flight
+                                   (WCDelAckT, RFC 8985 7.2) */
+  uint32_t tlp_extra_us;        /* PTO extra otherwise (Linux: 2 jiffies) */
+  uint32_t ss_max_segs;         /* slow start grows cwnd by at most this many
+                                   segments per ACK (RFC 5681 3.1: 1); 0: by every
+                                   segment the ACK covers (Linux) */
+  uint32_t tso_chunk_psh;       /* PSH also ends each burst Linux's TSO/GSO
+                                   sends at once (tcp_tso_autosize,
+                                   tcp_cwnd_test): half the congestion window
+                                   or less, at least 2 segments */
+  uint32_t simopen_syn_options; /* in a simultaneous open the SYN-ACK
+                                   repeats our SYN's options, and our
+                                   window stays scaled even if the peer's
+                                   SYN offered no scaling (Linux); 0: the
+                                   options both SYNs carry (RFC 7323) */
+  uint32_t time_wait_us;        /* TIME-WAIT length (2*MSL) */
+  uint32_t keepidle_s;          /* RFC 9293 3.8.4: at least two hours (seconds,
+                                   as Linux's tcp_keepalive_time: two hours
+                                   of microseconds overflow 32 bits) */
   uint32_t keepintvl_s;
   uint32_t keepcnt;
   uint32_t persist_min_us; /* zero-window probe interval bounds */
@@ -212,6 +271,7 @@ typedef struct sf_stats {
   uint64_t tcp_rst_out, tcp_challenge_ack, tcp_retransmit, tcp_fast_retransmit;
   uint64_t tcp_rto_expired, tcp_keepalive_probe, tcp_persist_probe;
   uint64_t tcp_delayed_ack, tcp_dupack_out;
+  uint64_t tcp_loss_probe; /* RFC 8985 tail loss probes sent */
 } sf_stats;
 
 const sf_stats *sf_stack_stats(const sf_stack *st);
