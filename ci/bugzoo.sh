@@ -19,7 +19,8 @@
 #   --time   seconds per fuzzing run (default 60; --quick: 10)
 #   --runs   runs per bug and mutator, with seeds 1..N (default 3; --quick 1)
 #   --bugs   which bugs (default: all of stack/bugs.h; --quick: two)
-#   --jobs   fuzzing runs at once (default 1) and build parallelism
+#   --jobs   build parallelism (default 1; fuzzing runs one at a time so
+#            that they do not compete for the CPU)
 #   --out    where builds and results go (default build/bugzoo)
 #   --quick  a short check of the machinery: two bugs, one 10-second run each
 set -euo pipefail
@@ -163,24 +164,23 @@ campaign() {
   rm -rf "$w"
   mkdir -p "$w/corpus" "$w/markers" "$w/artifacts"
   cp "$seeds"/* "$w/corpus/" 2>/dev/null || true
-  local start end pid
-  start=$(date +%s.%N)
+  local start now pid
+  start=$(date +%s%N)
   SYNFIN_BUG_MARKERS=$w/markers setsid "$bin" -seed="$seed" \
     -max_total_time="$time_s" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 \
     -ignore_ooms=1 -timeout=10 -artifact_prefix="$w/artifacts/" \
     "$w/corpus" >"$w/fuzz.log" 2>&1 &
   pid=$!
-  local deadline
-  deadline=$(python3 -c "print($start + $time_s + 15)")
+  local deadline=$((start + (time_s + 15) * 1000000000))
   while kill -0 "$pid" 2>/dev/null; do
+    now=$(date +%s%N)
     if [ -e "$w/markers/$b.triggered" ]; then
-      end=$(date +%s.%N)
       kill -TERM -- "-$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
-      python3 -c "print(f'{$end - $start:.1f}')"
+      awk -v d="$((now - start))" 'BEGIN { printf "%.1f\n", d / 1e9 }'
       return
     fi
-    if python3 -c "import sys; sys.exit(0 if $(date +%s.%N) > $deadline else 1)"; then
+    if [ "$now" -gt "$deadline" ]; then
       kill -TERM -- "-$pid" 2>/dev/null || true
       break
     fi
@@ -188,7 +188,8 @@ campaign() {
   done
   wait "$pid" 2>/dev/null || true
   if [ -e "$w/markers/$b.triggered" ]; then
-    python3 -c "import os; print(f'{os.path.getmtime(\"$w/markers/$b.triggered\") - $start:.1f}')"
+    now=$(stat -c %Y "$w/markers/$b.triggered")
+    awk -v d="$((now - start / 1000000000))" 'BEGIN { printf "%.1f\n", d }'
   else
     echo "-"
   fi

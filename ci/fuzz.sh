@@ -30,6 +30,9 @@
 # reaches (tcp_scenario_fuzzer), and line coverage of the stack from the
 # coverage preset (llvm-cov).
 set -euo pipefail
+# (the whole script is one block, read before it runs: editing the file
+# does not disturb a campaign in progress)
+{
 cd "$(dirname "$0")/.."
 root=$PWD
 
@@ -110,6 +113,7 @@ build() { # preset, targets...
   cmake --build --preset "$preset" -j"$build_jobs" --target "$@" >/dev/null
 }
 ci/setup.sh fuzz
+export AFL_QUIET=1 # afl-cc's notes while building
 if [ "$engine" = afl ]; then
   build afl "$target" synfin_afl_mutator
   build afl-cmplog "$target"
@@ -132,17 +136,19 @@ status_tsv=$state/status.tsv
   printf 'elapsed_s\texecs\texec_per_s\tcoverage\tcorpus\tcrashes\n' >"$status_tsv"
 
 # ---- crashes: replay, signature, one folder per signature ----
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# (for the replays only: afl-fuzz has its own ideas about ASAN_OPTIONS)
+triage_env=(ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+  UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}")
 
 signature() { # report file -> one line
   local r=$1 line
   line=$(grep -m1 -E '^synfin oracle [a-z]+: ' "$r" || true)
   if [ -n "$line" ]; then
-    # numbers vary from one input to the next; small ones (option kinds,
-    # timer ids) say which check broke
+    # numbers vary from one input to the next, except the ones that say
+    # which check broke (timer ids, option kinds, protocols)
     echo "$line" | sed -E 's/ \((event|datagram) -?[0-9]+\)$//;
-      s/slot [0-9]+/slot N/g; s/[0-9]{3,}/N/g'
+      s/(timer|kind|protocol) ([0-9]+)/\1 @\2/g; s/(^|[^@0-9])[0-9]+/\1N/g;
+      s/@//g'
     return
   fi
   line=$(grep -m1 -E 'ERROR: (Address|Leak|Memory)Sanitizer|runtime error:' "$r" ||
@@ -169,7 +175,8 @@ triage_one() { # input file
   local f=$1 rep sig id dir size old
   rep=$(mktemp)
   # (a subshell, so that "Aborted" is not printed for every crash)
-  (timeout --foreground 60 "$triage_bin" "$f" >"$rep" 2>&1) 2>/dev/null || true
+  (env "${triage_env[@]}" timeout --foreground 60 "$triage_bin" "$f" \
+    >"$rep" 2>&1 || true) 2>/dev/null
   sig=$(signature "$rep")
   case $(basename "$f") in timeout-* | slow-unit-*) sig="timeout" ;; oom-*) sig="out of memory" ;; esac
   id=$(printf '%s' "$sig" | sha1sum | cut -c1-12)
@@ -189,10 +196,10 @@ triage_one() { # input file
 
 crash_files() {
   if [ "$engine" = afl ]; then
-    find "$state/afl" -path '*/crashes/id:*' -type f 2>/dev/null
+    find "$state/afl" -path '*/crashes/id:*' -type f 2>/dev/null || true
   else
     find "$state/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' \
-      -o -name 'timeout-*' -o -name 'oom-*' \) 2>/dev/null
+      -o -name 'timeout-*' -o -name 'oom-*' \) 2>/dev/null || true
   fi
 }
 
@@ -338,8 +345,9 @@ status() {
 
 finish() {
   trap - INT TERM
+  local ran=${#pids[@]}
   stop_engines
-  status >/dev/null
+  if [ "$ran" -gt 0 ]; then status >/dev/null; else triage; fi
   echo "== crashes (replayed under ASan+UBSan, grouped by signature)"
   if [ "$(unique_crashes)" -gt 0 ]; then
     awk -F '\t' 'NR > 1 {printf "  %s  %5s input(s)  %s\n", $1, $2, $3}' \
@@ -369,14 +377,15 @@ minimize_crashes() {
     [ "$sig" = timeout ] && continue
     out=$d/minimized.try
     if [ "$engine" = afl ]; then
-      AFL_MAP_SIZE=${AFL_MAP_SIZE:-} timeout --foreground 300 afl-tmin -i "$d/input" -o "$out" \
+      timeout --foreground 300 afl-tmin -i "$d/input" -o "$out" \
         -t 2000 -m none -- "$bin" >/dev/null 2>&1 || true
     else
       (cd "$state" && timeout --foreground 300 "$bin" -minimize_crash=1 -max_total_time=30 \
         -exact_artifact_path="$out" "$d/input" >/dev/null 2>&1) || true
     fi
     if [ -s "$out" ]; then
-      (timeout --foreground 60 "$triage_bin" "$out" >"$out.rep" 2>&1) 2>/dev/null || true
+      (env "${triage_env[@]}" timeout --foreground 60 "$triage_bin" "$out" \
+        >"$out.rep" 2>&1 || true) 2>/dev/null
       if [ "$(signature "$out.rep")" = "$sig" ]; then
         mv "$out" "$d/minimized"
         echo "  $(basename "$d"): $(stat -c %s "$d/input") -> $(stat -c %s "$d/minimized") bytes"
@@ -418,8 +427,12 @@ plot() {
     echo "== no gnuplot: no plot (ci/setup.sh installs gnuplot-nox)"
     return
   fi
+  if [ "$(wc -l <"$status_tsv")" -lt 3 ]; then
+    echo "== too few status lines for a plot"
+    return
+  fi
   gnuplot <<EOF || true
-set terminal png size 960,540
+set terminal png size 960,540 noenhanced
 set output "$state/plot/coverage.png"
 set title "$engine $target: coverage over time"
 set xlabel "seconds"
@@ -484,4 +497,10 @@ while :; do
   done
   status
 done
+if [ $(($(date +%s) - session_start)) -lt $((remaining * 9 / 10)) ]; then
+  echo "== the engine stopped early; the end of its log:"
+  tail -n 5 "$state"/logs/*.log | sed 's/^/  /'
+fi
 finish
+exit
+}

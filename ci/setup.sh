@@ -2,7 +2,8 @@
 # Installs what synfin needs to build and test, if it is missing (Debian).
 set -euo pipefail
 
-packages=(cmake make gcc clang pkg-config check libpcap-dev tshark)
+# chromium: the screenshot of `synfin run --html` (harness/tests/html_test.sh)
+packages=(cmake make gcc clang pkg-config check libpcap-dev tshark chromium)
 # `ci/setup.sh fuzz` (ci/fuzz.sh, ci/cflite-test.sh): AFL++, llvm-cov and
 # llvm-profdata for coverage reports, zip for seed corpora, and gnuplot for
 # the coverage-over-time plots (afl-plot's and ci/fuzz.sh's own; the

@@ -41,9 +41,11 @@ static void profile_linux(sf_profile *p) {
   p->simopen_syn_options = 1; /* tcp_rcv_synsent_state_process */
   p->tso_chunk_psh = 1;
   p->ss_max_segs = 0;         /* tcp_slow_start */
-  p->time_wait_us = 60000000; /* TCP_TIMEWAIT_LEN */
-  p->keepidle_s = 7200;       /* tcp_keepalive_time */
-  p->keepintvl_s = 75;        /* tcp_keepalive_intvl */
+  p->synrcvd_rst_refused = 0; /* tcp_reset: ECONNREFUSED in SYN-SENT only */
+  p->user_timeout_from_rexmit = 1; /* retrans_stamp */
+  p->time_wait_us = 60000000;      /* TCP_TIMEWAIT_LEN */
+  p->keepidle_s = 7200;            /* tcp_keepalive_time */
+  p->keepintvl_s = 75;             /* tcp_keepalive_intvl */
   p->keepcnt = 9;
   p->persist_min_us = 200000;
   p->persist_max_us = 120000000;
@@ -51,6 +53,7 @@ static void profile_linux(sf_profile *p) {
   p->dont_fragment = 1;
   p->ts_hz = 1000;
   p->icmp_hard_abort = 0;
+  p->icmp_opening_abort = 1; /* tcp_v4_err */
   p->mss_default = 536;
   p->zwp_data_byte = 0;
   p->syn_data_accept = 0;
@@ -59,6 +62,8 @@ static void profile_linux(sf_profile *p) {
   p->ts_required = 0;
   p->window_update_double = 1;
   p->nagle_minshall = 1;
+  p->zero_wnd_drop_data = 1;
+  p->urg_oob = 1; /* tcp_check_urg, tcp_recv_urg */
 }
 
 /* The RFCs' own values: RFC 6298 minimum RTO of one second, RFC 5681
@@ -76,14 +81,19 @@ static void profile_rfc(sf_profile *p) {
   p->time_wait_us = 240000000; /* 2 * MSL, MSL = 2 minutes */
   p->persist_min_us = 1000000;
   p->persist_max_us = 60000000;
-  p->icmp_hard_abort = 1; /* RFC 9293 SHLD-26 */
-  p->zwp_data_byte = 1;   /* RFC 9293 3.8.6.1 */
-  p->syn_data_accept = 1; /* RFC 9293 3.10.7.3: continue at the sixth step */
+  p->icmp_hard_abort = 1;    /* RFC 9293 SHLD-26 */
+  p->icmp_opening_abort = 0; /* RFC 9293 MUST-56 */
+  p->zwp_data_byte = 1;      /* RFC 9293 3.8.6.1 */
+  p->syn_data_accept = 1;    /* RFC 9293 3.10.7.3: continue at the sixth step */
   p->oow_ack_ratelimit_us = 0;
   p->fin_wait2_timeout_us = 0;
   p->ts_required = 1;
   p->window_update_double = 0;
   p->nagle_minshall = 0;
+  p->zero_wnd_drop_data = 0;
+  p->urg_oob = 0;
+  p->syn_retries = 7;       /* RFC 9293 MUST-23: retransmit a SYN for at least
+                               3 minutes (1+2+4+8+16+32+60+60 s) */
   p->rcv_space_ratio = 256; /* the whole buffer is window */
   p->rcv_truesize = SF_TRUESIZE_BYTES;
   p->rcv_wnd_policy = SF_RCV_WND_RFC;
@@ -92,7 +102,9 @@ static void profile_rfc(sf_profile *p) {
   p->tlp = 0;
   p->simopen_syn_options = 0; /* RFC 7323 2.2, 3.2 */
   p->tso_chunk_psh = 0;
-  p->ss_max_segs = 1; /* RFC 5681 3.1: cwnd += min(N, SMSS) */
+  p->ss_max_segs = 1;         /* RFC 5681 3.1: cwnd += min(N, SMSS) */
+  p->synrcvd_rst_refused = 1; /* RFC 9293 3.10.7.4: "connection refused" */
+  p->user_timeout_from_rexmit = 0;
 }
 
 int sf_profile_init(sf_profile *p, enum sf_profile_id id) {
@@ -151,6 +163,8 @@ static const struct {
     FIELD(simopen_syn_options),
     FIELD(tso_chunk_psh),
     FIELD(ss_max_segs),
+    FIELD(synrcvd_rst_refused),
+    FIELD(user_timeout_from_rexmit),
     FIELD(time_wait_us),
     FIELD(keepidle_s),
     FIELD(keepintvl_s),
@@ -161,6 +175,7 @@ static const struct {
     FIELD(dont_fragment),
     FIELD(ts_hz),
     FIELD(icmp_hard_abort),
+    FIELD(icmp_opening_abort),
     FIELD(mss_default),
     FIELD(zwp_data_byte),
     FIELD(syn_data_accept),
@@ -169,6 +184,8 @@ static const struct {
     FIELD(ts_required),
     FIELD(window_update_double),
     FIELD(nagle_minshall),
+    FIELD(zero_wnd_drop_data),
+    FIELD(urg_oob),
 };
 #undef FIELD
 

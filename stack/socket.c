@@ -279,6 +279,30 @@ static bool rd_eof(const struct sf_sock *sk) {
   return sk->tcb.fin_rcvd || (sk->flags & SF_SOCK_SHUT_RD);
 }
 
+/* Where the urgent octet (the one before RCV.UP) is in the receive queue;
+ * at or past its end when it has not arrived. */
+static uint32_t urgent_offset(const struct sf_sock *sk) {
+  return sk->tcb.rcv_up - 1 - sf_rcv_first(sk);
+}
+
+/* Linux (tcp_recv_urg): MSG_OOB reads the urgent octet, once. */
+static ssize_t recv_urgent(sf_stack *st, struct sf_sock *sk, void *buf,
+                           size_t len, int flags) {
+  if (!sf_urg_out_of_band(sk, st->cfg.profile.urg_oob) || sk->tcb.urg_read)
+    return -EINVAL;
+  uint32_t off = urgent_offset(sk);
+  if (off >= sk->rcv.len)
+    return rd_eof(sk) || (sk->flags & SF_SOCK_RESET) ? 0 : -EAGAIN;
+  if (len == 0)
+    return 0;
+  if (!buf)
+    return -EFAULT;
+  sf_ring_peek(&sk->rcv, off, buf, 1);
+  if (!(flags & MSG_PEEK))
+    sk->tcb.urg_read = true;
+  return 1;
+}
+
 ssize_t sf_recv(sf_stack *st, int fd, void *buf, size_t len, int flags) {
   struct sf_sock *sk;
   int rc = sock_get(st, fd, &sk);
@@ -287,25 +311,35 @@ ssize_t sf_recv(sf_stack *st, int fd, void *buf, size_t len, int flags) {
   if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_OOB))
     return -EOPNOTSUPP;
   if (flags & MSG_OOB)
-    return -EINVAL; /* urgent data is delivered inline (SO_OOBINLINE) */
+    return recv_urgent(st, sk, buf, len, flags);
   if (sk->state == SF_TCP_LISTEN)
     return -ENOTCONN;
   if (!buf && len)
     return -EFAULT;
   if (sk->rcv.len) {
-    uint32_t n = len < sk->rcv.len ? (uint32_t)len : sk->rcv.len;
-    sf_ring_peek(&sk->rcv, 0, buf, n);
+    uint32_t skip = 0, avail = sk->rcv.len;
+    if (len && sf_urg_out_of_band(sk, st->cfg.profile.urg_oob)) {
+      /* Linux (tcp_recvmsg): a read stops in front of the urgent octet and
+       * the next one steps over it */
+      uint32_t off = urgent_offset(sk);
+      if (off == 0)
+        skip = 1;
+      else if (off < avail)
+        avail = off;
+    }
+    avail -= skip;
+    uint32_t n = len < avail ? (uint32_t)len : avail;
+    sf_ring_peek(&sk->rcv, skip, buf, n);
     if (!(flags & MSG_PEEK)) {
-      sf_ring_consume(&sk->rcv, n);
+      sf_ring_consume(&sk->rcv, skip + n);
       /* the memory of segments read to their end is freed */
-      sf_tcp_rq_release(&sk->tcb, sk->tcb.rcv_nxt - sk->rcv.len -
-                                      (sk->tcb.fin_rcvd ? 1u : 0u));
-      if (sk->tcb.urg_pending &&
-          SEQ_GEQ(sk->tcb.rcv_nxt - sk->rcv.len, sk->tcb.rcv_up))
+      sf_tcp_rq_release(&sk->tcb, sf_rcv_first(sk));
+      if (sk->tcb.urg_pending && SEQ_GEQ(sf_rcv_first(sk), sk->tcb.rcv_up))
         sk->tcb.urg_pending = false;
       window_update(st, sk);
     }
-    return (ssize_t)n;
+    if (n || !skip)
+      return (ssize_t)n;
   }
   if (len == 0)
     return 0;
@@ -516,6 +550,9 @@ static int sol_socket_set(sf_stack *st, struct sf_sock *sk, int name,
   case SO_REUSEADDR:
     set_flag(sk, SF_SOCK_REUSEADDR, v);
     return 0;
+  case SO_OOBINLINE:
+    set_flag(sk, SF_SOCK_OOBINLINE, v);
+    return 0;
   case SO_KEEPALIVE:
     set_flag(sk, SF_SOCK_KEEPALIVE, v);
     /* RFC 9293 3.8.4 (MUST-24): per connection, on or off */
@@ -639,6 +676,8 @@ static int sol_socket_get(struct sf_sock *sk, int name, void *val,
     return put_int(val, len, !!(sk->flags & SF_SOCK_REUSEADDR));
   case SO_KEEPALIVE:
     return put_int(val, len, !!(sk->flags & SF_SOCK_KEEPALIVE));
+  case SO_OOBINLINE:
+    return put_int(val, len, !!(sk->flags & SF_SOCK_OOBINLINE));
   case SO_RCVBUF:
     return put_int(val, len, (int)sk->rcvbuf);
   case SO_SNDBUF:
@@ -726,7 +765,7 @@ int sf_fcntl(sf_stack *st, int fd, int cmd, int arg) {
 }
 
 /* What poll() reports, following Linux's tcp_poll(). */
-static short poll_events(const struct sf_sock *sk) {
+static short poll_events(const sf_stack *st, const struct sf_sock *sk) {
   short ev = 0;
   if (sk->state == SF_TCP_LISTEN)
     return sk->q_head >= 0 ? POLLIN : 0;
@@ -739,10 +778,16 @@ static short poll_events(const struct sf_sock *sk) {
     ev |= POLLHUP;
   if (rd_shut)
     ev |= POLLIN;
-  if (sk->rcv.len)
+  bool oob = sf_urg_out_of_band(sk, st->cfg.profile.urg_oob);
+  /* Linux (tcp_poll): an urgent octet alone at the read mark is not data */
+  if (sk->rcv.len > (oob && urgent_offset(sk) == 0 ? 1u : 0u))
     ev |= POLLIN;
-  if (sk->tcb.urg_pending)
-    ev |= POLLPRI; /* RFC 9293 3.8.5 (MUST-32): urgent data signalled */
+  /* RFC 9293 3.8.5 (MUST-32): urgent data signalled; Linux waits for the
+   * urgent octet and stops once MSG_OOB took it */
+  if (st->cfg.profile.urg_oob ? sk->tcb.urg_pending && !sk->tcb.urg_read &&
+                                    urgent_offset(sk) < sk->rcv.len
+                              : sk->tcb.urg_pending)
+    ev |= POLLPRI;
   bool connected =
       sk->state == SF_TCP_ESTABLISHED || sk->state == SF_TCP_CLOSE_WAIT;
   if (connected && !wr_shut) {
@@ -768,7 +813,7 @@ int sf_poll(sf_stack *st, struct pollfd *fds, nfds_t nfds) {
     if (!sk) {
       fds[i].revents = POLLNVAL;
     } else {
-      short ev = poll_events(sk);
+      short ev = poll_events(st, sk);
       fds[i].revents =
           (short)(ev & (fds[i].events | POLLERR | POLLHUP | POLLNVAL));
     }

@@ -128,7 +128,8 @@ struct sf_tcb {
   uint32_t backoff;        /* RTO doublings */
   uint32_t retransmits;    /* consecutive expirations without progress */
   uint64_t first_rexmt_us; /* when the oldest unacked data was sent (valid
-                              once retransmits > 0; TCP_USER_TIMEOUT) */
+                              once retransmits > 0) */
+  uint64_t ut_start_us;    /* where TCP_USER_TIMEOUT counts from */
   /* RFC 8985 7: tail loss probe */
   bool tlp_out;         /* a probe is out: the episode ends at tlp_high */
   bool tlp_retrans;     /* ... and it was a retransmission */
@@ -165,9 +166,13 @@ struct sf_tcb {
   uint8_t nsacked;
   struct sf_seq_range ooo[SF_MAX_OOO]; /* our out-of-order data, sorted */
   uint8_t nooo;
-  uint32_t last_ooo_start; /* newest block first in our SACK (RFC 2018 4) */
+  /* RFC 2018 4: a sequence number in each block we reported first, most
+   * recent first; our SACK option repeats the blocks in this order */
+  uint32_t ooo_recent[4];
+  uint8_t nooo_recent;
   /* urgent data (RFC 9293 3.8.5) */
   bool urg_pending; /* rcv_up ahead of the bytes read */
+  bool urg_read;    /* the urgent octet was taken with MSG_OOB */
   bool snd_urg;     /* snd_up valid */
   /* timers: absolute deadlines, 0 when stopped */
   uint64_t timer[SF_T_COUNT];
@@ -182,16 +187,17 @@ enum sf_sock_flags {
   SF_SOCK_BOUND = 1u << 5,
   SF_SOCK_SHUT_RD = 1u << 6,
   SF_SOCK_SHUT_WR = 1u << 7,
-  SF_SOCK_PASSIVE = 1u << 8,     /* opened by a LISTEN (RFC 9293 MUST-11) */
-  SF_SOCK_ORPHAN = 1u << 9,      /* the application closed its descriptor */
-  SF_SOCK_RESET = 1u << 10,      /* connection ended by RST or error */
-  SF_SOCK_EOF = 1u << 11,        /* FIN read by the application */
-  SF_SOCK_CONNECTED = 1u << 12,  /* reached ESTABLISHED at least once */
-  SF_SOCK_CONNECTING = 1u << 13, /* connect() began an attempt whose outcome
-                                    no connect() has reported yet (Linux's
-                                    SS_CONNECTING) */
-  SF_SOCK_RCVBUF_LOCK = 1u << 14 /* SO_RCVBUF was set (Linux's
-                                    SOCK_RCVBUF_LOCK) */
+  SF_SOCK_PASSIVE = 1u << 8,      /* opened by a LISTEN (RFC 9293 MUST-11) */
+  SF_SOCK_ORPHAN = 1u << 9,       /* the application closed its descriptor */
+  SF_SOCK_RESET = 1u << 10,       /* connection ended by RST or error */
+  SF_SOCK_EOF = 1u << 11,         /* FIN read by the application */
+  SF_SOCK_CONNECTED = 1u << 12,   /* reached ESTABLISHED at least once */
+  SF_SOCK_CONNECTING = 1u << 13,  /* connect() began an attempt whose outcome
+                                     no connect() has reported yet (Linux's
+                                     SS_CONNECTING) */
+  SF_SOCK_RCVBUF_LOCK = 1u << 14, /* SO_RCVBUF was set (Linux's
+                                     SOCK_RCVBUF_LOCK) */
+  SF_SOCK_OOBINLINE = 1u << 15    /* SO_OOBINLINE */
 };
 
 struct sf_sock {
@@ -227,6 +233,17 @@ static inline bool sf_tcp_syn_unacked(const struct sf_sock *sk) {
   return !(sk->flags & SF_SOCK_CONNECTED) && sk->tcb.snd_una == sk->tcb.iss;
 }
 
+/* The sequence number of the first byte the application has not read. */
+static inline uint32_t sf_rcv_first(const struct sf_sock *sk) {
+  return sk->tcb.rcv_nxt - sk->rcv.len - (sk->tcb.fin_rcvd ? 1u : 0u);
+}
+
+/* Linux (tcp_check_urg, RFC 6093 3.4): unless SO_OOBINLINE, the octet
+ * before the urgent pointer leaves the stream and is read with MSG_OOB. */
+static inline bool sf_urg_out_of_band(const struct sf_sock *sk, bool profile) {
+  return profile && sk->tcb.urg_pending && !(sk->flags & SF_SOCK_OOBINLINE);
+}
+
 /* tcp_options.c */
 /* Parses the options of a segment whose header is already checked; returns
  * 0 or -EINVAL for a malformed option list (RFC 9293 MUST-7). */
@@ -256,6 +273,7 @@ void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
 /* Sends what the connection may send now: data, FIN, a due ACK. */
 void sf_tcp_output(sf_stack *st, struct sf_sock *sk);
 void sf_tcp_send_ack(sf_stack *st, struct sf_sock *sk);
+void sf_tcp_sack_note(struct sf_tcb *tcb, uint32_t seq);
 void sf_tcp_send_syn(sf_stack *st, struct sf_sock *sk);
 /* RST for a connection we abort (RFC 9293 3.10.4 ABORT). */
 void sf_tcp_send_rst_conn(sf_stack *st, struct sf_sock *sk);

@@ -261,6 +261,7 @@ static void syn_sent_input(sf_stack *st, struct sf_sock *sk,
     return;
   }
   tcb->snd_una = seg->ack;
+  sk->soft_error = 0; /* the SYN got through: earlier soft errors are moot */
   if (tcb->rtt_timing && SEQ_GT(seg->ack, tcb->rtt_seq)) {
     sf_rtt_sample(tcb, &st->cfg.profile,
                   (uint32_t)(st->now_us - tcb->rtt_start_us));
@@ -344,8 +345,12 @@ static void rst_input(sf_stack *st, struct sf_sock *sk,
   }
   switch (sk->state) {
   case SF_TCP_SYN_RECEIVED:
-    /* MUST-11: a passive open just ends; an active one is refused */
-    sf_tcp_drop(st, sk, (sk->flags & SF_SOCK_PASSIVE) ? 0 : ECONNREFUSED);
+    /* MUST-11: a passive open just ends; an active one is refused (Linux:
+     * reset) */
+    sf_tcp_drop(st, sk,
+                (sk->flags & SF_SOCK_PASSIVE)         ? 0
+                : st->cfg.profile.synrcvd_rst_refused ? ECONNREFUSED
+                                                      : ECONNRESET);
     return;
   case SF_TCP_ESTABLISHED:
   case SF_TCP_FIN_WAIT_1:
@@ -440,6 +445,8 @@ static void new_ack(sf_stack *st, struct sf_sock *sk,
   rtt_on_ack(st, sk, seg);
   sf_ring_consume(&sk->snd, data);
   tcb->snd_una = seg->ack;
+  sk->soft_error =
+      0; /* new data got through (Linux: tcp_ack clears sk_err_soft) */
   if (SEQ_LT(tcb->snd_nxt, tcb->snd_una))
     tcb->snd_nxt = tcb->snd_una;
   if (tcb->snd_urg && SEQ_GEQ(tcb->snd_una, tcb->snd_up))
@@ -474,8 +481,9 @@ static void new_ack(sf_stack *st, struct sf_sock *sk,
 static void dup_ack(sf_stack *st, struct sf_sock *sk,
                     const struct sf_tcp_seg *seg, bool wnd_changed) {
   struct sf_tcb *tcb = &sk->tcb;
+  /* answers to zero-window probes are no sign of loss */
   if (tcb->snd_una == tcb->snd_max || seg->len ||
-      (seg->flags & (TH_SYN | TH_FIN)) || wnd_changed) {
+      (seg->flags & (TH_SYN | TH_FIN)) || wnd_changed || tcb->snd_wnd == 0) {
     return;
   }
   tcb->dupacks++;
@@ -525,6 +533,7 @@ static bool ack_input(sf_stack *st, struct sf_sock *sk,
     if (tcb->syn_rexmitted && !tcb->rtt_valid)
       tcb->rto_us = 3000000; /* RFC 6298 5.7 */
     tcb->snd_una = seg->ack;
+    sk->soft_error = 0;
     tcb->backoff = 0;
     tcb->retransmits = 0;
     tcb->first_rexmt_us = 0;
@@ -698,11 +707,9 @@ void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
     len -= skip;
   }
   const sf_profile *p = &st->cfg.profile;
-  /* Linux takes what the window offered even beyond SO_RCVBUF (it
-   * collapses its queue to make room); the rfc profile's buffer is bytes */
-  uint32_t cap = p->rcv_wnd_policy == SF_RCV_WND_LINUX
-                     ? sk->rcv.cap
-                     : min32(sk->rcvbuf, sk->rcv.cap);
+  /* RFC 9293 3.8.6.2.2 (SHLD-14): the window offered is a promise; data
+   * inside it is taken even if SO_RCVBUF shrank since */
+  uint32_t cap = sk->rcv.cap;
   uint32_t room = cap > sk->rcv.len ? cap - sk->rcv.len : 0;
   uint32_t wnd =
       SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
@@ -759,7 +766,7 @@ void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
     sf_ring_store(&sk->rcv, sk->rcv.len + off, data, len);
     tcb->ooo_mem +=
         sf_tcp_truesize(st, 20 + seg->doff + seg->len, seg->len, NULL);
-    tcb->last_ooo_start = seq;
+    sf_tcp_sack_note(tcb, seq);
   }
   if (fin) {
     tcb->ooo_fin = true;
@@ -790,9 +797,13 @@ static void urg_input(struct sf_sock *sk, const struct sf_tcp_seg *seg) {
       SF_BUG_TRIGGERED(URG_PTR_OVERFLOW);
   }
 #endif
+  /* RFC 9293 3.10.7.4: signalled while RCV.UP is ahead of what was read */
+  if (SEQ_LEQ(up, sf_rcv_first(sk)))
+    return;
   if (!tcb->urg_pending || SEQ_GT(up, tcb->rcv_up)) {
     tcb->rcv_up = up;
     tcb->urg_pending = true;
+    tcb->urg_read = false;
   }
 }
 
@@ -883,7 +894,13 @@ static void synchronized_input(sf_stack *st, struct sf_sock *sk,
   bool paws = paws_reject(st, sk, seg);
   bool zero_wnd =
       !paws && receives_data(sk->state) && zero_window_at_rcv_nxt(tcb, seg);
-  if (paws || (!zero_wnd && !acceptable(tcb, seg))) {
+  /* Linux (tcp_sequence): beyond a zero window with data queued, a segment
+   * carrying data is dropped before its ACK, URG or RST is looked at */
+  bool zw_drop = st->cfg.profile.zero_wnd_drop_data && sk->rcv.len &&
+                 seg->len && !SEQ_GT(tcb->rcv_adv, tcb->rcv_nxt);
+  if (zw_drop)
+    zero_wnd = false;
+  if (paws || zw_drop || (!zero_wnd && !acceptable(tcb, seg))) {
     if (paws)
       st->stats.tcp_drop_paws++;
     st->stats.tcp_drop_unacceptable++;
@@ -1008,7 +1025,14 @@ void sf_tcp_icmp_error(sf_stack *st, const struct sf_icmp_err *err) {
   }
   bool opening =
       sk->state == SF_TCP_SYN_SENT || sk->state == SF_TCP_SYN_RECEIVED;
-  if (err->hard && (opening || st->cfg.profile.icmp_hard_abort)) {
+  /* Linux (tcp_v4_err): while an active open waits, any error but source
+   * quench and fragmentation needed aborts it (RFC 1122 4.2.3.9 says soft
+   * errors must not) */
+  bool active_opening = opening && !(sk->flags & SF_SOCK_PASSIVE);
+  bool linux_abort = active_opening && st->cfg.profile.icmp_opening_abort &&
+                     err->type != 4 && !(err->type == 3 && err->code == 4);
+  if (linux_abort ||
+      (err->hard && (opening || st->cfg.profile.icmp_hard_abort))) {
     if (sk->state == SF_TCP_SYN_RECEIVED && (sk->flags & SF_SOCK_PASSIVE))
       e = 0;
     sf_tcp_drop(st, sk, e);

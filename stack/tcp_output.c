@@ -310,6 +310,48 @@ struct seg_out {
   bool keep_garbage; /* not used: keep-alives carry no data (SHLD-12) */
 };
 
+/* The out-of-order block holding `seq`, or -1. */
+static int ooo_block_of(const struct sf_tcb *tcb, uint32_t seq) {
+  for (uint8_t i = 0; i < tcb->nooo; i++)
+    if (SEQ_LEQ(tcb->ooo[i].start, seq) && SEQ_GT(tcb->ooo[i].end, seq))
+      return i;
+  return -1;
+}
+
+/* RFC 2018 4: the block holding the segment that triggered the ACK first,
+ * then the blocks most recently reported, then any others; at most 4 (the
+ * option writer keeps as many as fit). */
+static uint8_t sack_blocks(const struct sf_tcb *tcb, struct sf_seq_range *out) {
+  bool used[SF_MAX_OOO] = {false};
+  uint8_t n = 0;
+  for (uint8_t r = 0; r < tcb->nooo_recent && n < 4; r++) {
+    int i = ooo_block_of(tcb, tcb->ooo_recent[r]);
+    if (i < 0 || used[i])
+      continue; /* delivered since, or merged into a block already out */
+    used[i] = true;
+    out[n++] = tcb->ooo[i];
+  }
+  for (uint8_t i = 0; i < tcb->nooo && n < 4; i++)
+    if (!used[i])
+      out[n++] = tcb->ooo[i];
+  return n;
+}
+
+/* Remembers that the block holding `seq` is now the newest (RFC 2018 4). */
+void sf_tcp_sack_note(struct sf_tcb *tcb, uint32_t seq) {
+  int blk = ooo_block_of(tcb, seq);
+  uint32_t keep[4];
+  uint8_t n = 0;
+  keep[n++] = seq;
+  for (uint8_t r = 0; r < tcb->nooo_recent && n < 4; r++) {
+    int i = ooo_block_of(tcb, tcb->ooo_recent[r]);
+    if (i >= 0 && i != blk)
+      keep[n++] = tcb->ooo_recent[r];
+  }
+  memcpy(tcb->ooo_recent, keep, n * sizeof(keep[0]));
+  tcb->nooo_recent = n;
+}
+
 static void fill_options(sf_stack *st, struct sf_sock *sk,
                          const struct seg_out *so, struct sf_tcp_optreq *req) {
   struct sf_tcb *tcb = &sk->tcb;
@@ -334,19 +376,10 @@ static void fill_options(sf_stack *st, struct sf_sock *sk,
   } else {
     req->ts = tcb->ts_ok;
     req->ts_ecr = tcb->ts_recent;
-    /* RFC 2018 4: report what we hold out of order, newest block first */
-    if (tcb->sack_ok && tcb->nooo && (so->flags & TH_ACK)) {
-      uint8_t n = 0;
-      for (uint8_t i = 0; i < tcb->nooo; i++)
-        if (tcb->ooo[i].start == tcb->last_ooo_start ||
-            (SEQ_LEQ(tcb->ooo[i].start, tcb->last_ooo_start) &&
-             SEQ_GT(tcb->ooo[i].end, tcb->last_ooo_start)))
-          req->sack[n++] = tcb->ooo[i];
-      for (uint8_t i = 0; i < tcb->nooo && n < 4; i++)
-        if (n == 0 || tcb->ooo[i].start != req->sack[0].start)
-          req->sack[n++] = tcb->ooo[i];
-      req->nsack = n;
-    }
+    /* RFC 2018 4: report what we hold out of order: the block of the
+     * newest segment first, then the most recently reported blocks */
+    if (tcb->sack_ok && tcb->nooo && (so->flags & TH_ACK))
+      req->nsack = sack_blocks(tcb, req->sack);
   }
   req->ts_val = sf_tcp_ts_now(st, sk);
 }
@@ -796,8 +829,9 @@ void sf_tcp_send_probe(sf_stack *st, struct sf_sock *sk, bool keepalive) {
                       : 0;
   if (!keepalive && room && unsent(sk)) {
     /* RFC 9293 3.8.6.2.1 override timeout (Linux tcp_write_wakeup): a
-     * window the SWS rules left unused takes what fits */
-    send_data(st, sk, min32(min32(unsent(sk), tcb->mss), room), false, false);
+     * window the SWS rules left unused takes what fits, pushed (Linux) */
+    send_data(st, sk, min32(min32(unsent(sk), tcb->mss), room), false,
+              st->cfg.profile.tso_chunk_psh != 0);
     return;
   }
   if (keepalive || !st->cfg.profile.zwp_data_byte || unsent(sk) == 0) {

@@ -165,9 +165,18 @@ static bool rexmt_gave_up(sf_stack *st, struct sf_sock *sk, uint32_t limit) {
   }
   /* Linux: never before the first retransmission */
   if (sk->user_timeout_ms && tcb->retransmits > 1 &&
-      st->now_us - tcb->first_rexmt_us >= (uint64_t)sk->user_timeout_ms * 1000)
+      st->now_us - tcb->ut_start_us >= (uint64_t)sk->user_timeout_ms * 1000)
     return true;
   return tcb->retransmits > limit;
+}
+
+/* Linux (tcp_retransmit_timer, tcp_rtx_probe0_timed_out): while the peer
+ * has shrunk its window to zero the retransmissions are window probes:
+ * not counted against R2 (RFC 9293 MUST-37: the connection stays open while
+ * the peer answers), given up only after 2 * RTO.max without a word. */
+static bool shrunk_window(const struct sf_sock *sk) {
+  return sk->tcb.snd_wnd == 0 && !(sk->flags & SF_SOCK_ORPHAN) &&
+         !sf_tcp_syn_unacked(sk);
 }
 
 static void give_up(sf_stack *st, struct sf_sock *sk) {
@@ -183,13 +192,21 @@ static void rexmt_expired(sf_stack *st, struct sf_sock *sk) {
   st->stats.tcp_rto_expired++;
   tcb->retransmits++;
   /* RFC 5482: the user timeout counts from when the oldest unacknowledged
-   * data was sent, i.e. when this timer was started */
-  if (tcb->retransmits == 1)
+   * data was sent, i.e. when this timer was started (Linux: from this first
+   * retransmission, retrans_stamp) */
+  if (tcb->retransmits == 1) {
     tcb->first_rexmt_us = st->now_us - sf_rto_backed_off(tcb, p);
+    tcb->ut_start_us = p->user_timeout_from_rexmit && !sf_tcp_syn_unacked(sk)
+                           ? st->now_us
+                           : tcb->first_rexmt_us;
+  }
   uint32_t limit = sk->state == SF_TCP_SYN_SENT       ? p->syn_retries
                    : sk->state == SF_TCP_SYN_RECEIVED ? p->synack_retries
                                                       : p->retries2;
-  if (rexmt_gave_up(st, sk, limit)) {
+  bool gave_up = shrunk_window(sk)
+                     ? st->now_us - tcb->last_rcv_us > 2ull * p->rto_max_us
+                     : rexmt_gave_up(st, sk, limit);
+  if (gave_up) {
     give_up(st, sk);
     return;
   }
@@ -218,7 +235,7 @@ static void rexmt_expired(sf_stack *st, struct sf_sock *sk) {
   if (sk->user_timeout_ms) {
     /* Linux (tcp_clamp_rto_to_user_timeout): expire when the user timeout
      * ends rather than a whole backed-off RTO later */
-    uint64_t end = tcb->first_rexmt_us + (uint64_t)sk->user_timeout_ms * 1000;
+    uint64_t end = tcb->ut_start_us + (uint64_t)sk->user_timeout_ms * 1000;
     if (tcb->timer[SF_T_REXMT] > end)
       sf_tcp_timer_set(sk, SF_T_REXMT, end > st->now_us ? end : st->now_us + 1);
   }

@@ -9,5 +9,8 @@ int sf_cmd_scenario(int argc, char **argv);
 int sf_cmd_corpus(int argc, char **argv);
 int sf_cmd_diff(int argc, char **argv);
 int sf_cmd_repro(int argc, char **argv);
+int sf_cmd_minimize(int argc, char **argv);
+int sf_cmd_triage(int argc, char **argv);
+int sf_cmd_promote(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include "corpus_build.h"
 #include "sha1.h"
 #include "synfin/bytes.h"
+#include "synfin/checksum.h"
 
 #define TH_SYN 0x02
 
@@ -68,7 +69,7 @@ void sf_cb_sort(sf_cb_trace *t) {
 /* ---- the build ---- */
 
 struct pending {
-  size_t item;       /* the trace item of a segment event */
+  size_t item;       /* the trace item of a segment or ICMP event */
   bool out_ts_known; /* a TSval of the stack's side came before it */
   uint32_t out_ts;   /* the latest one */
   bool resolve;      /* a segment still to resolve */
@@ -226,6 +227,26 @@ static void resolve_segment(struct builder *b, size_t index) {
   pd->resolve = false;
 }
 
+/* An ICMP error's quote of the stack's segment, on the connection as it
+ * is. */
+static void resolve_icmp(struct builder *b, size_t index) {
+  struct pending *pd = &b->pend[index];
+  const sf_cb_item *it = &b->t->items[pd->item];
+  uint8_t *p = b->s->ev[index].raw.bytes;
+  size_t len = b->s->ev[index].raw.len;
+  sf_tcp_info info = {0};
+  bool have = connection(b, &info);
+  uint32_t iss = have ? info.iss : (b->iss_known ? b->iss : 0);
+  if (len >= 56) {
+    sf_put16(p + 48, b->lport);
+    sf_put16(p + 50, SF_SCN_PEER_PORT);
+    sf_put32(p + 52, iss + it->seq);
+    sf_put16(p + 22, 0);
+    sf_put16(p + 22, sf_csum(p + 20, len - 20));
+  }
+  pd->resolve = false;
+}
+
 static void on_event(void *ctx, size_t index, const sf_scn_event *ev,
                      uint64_t t_us) {
   struct builder *b = ctx;
@@ -239,7 +260,8 @@ static void on_event(void *ctx, size_t index, const sf_scn_event *ev,
       b->lport = port;
   }
   if (index < b->s->n && b->pend[index].resolve)
-    resolve_segment(b, index);
+    b->s->ev[index].kind == SF_SCN_RAW ? resolve_icmp(b, index)
+                                       : resolve_segment(b, index);
 }
 
 static sf_scn_event *add_event(sf_scenario *s, uint8_t kind) {
@@ -312,6 +334,8 @@ static size_t lay_out(struct builder *b) {
       e->raw.fix = 0;
       e->raw.len = it->raw_len;
       memcpy(e->raw.bytes, it->raw, it->raw_len);
+      if (it->icmp_quote)
+        b->pend[idx] = (struct pending){.item = i, .resolve = true};
       break;
     case SF_CB_CALL:
       e->kind = SF_SCN_CALL;

@@ -45,6 +45,10 @@ typedef struct sf_cb_item {
   /* SF_CB_RAW */
   uint8_t *raw; /* owned by the trace */
   uint16_t raw_len;
+  /* An ICMP error quoting the stack's segment (IP header at 28, TCP header
+   * at 48): its ports become the connection's and its sequence number the
+   * stack's ISN plus `seq` when it is injected, the checksum follows. */
+  bool icmp_quote;
   /* SF_CB_CALL */
   uint8_t op;
   uint16_t arg;
@@ -90,10 +94,5 @@ enum sf_corpus_put {
  * bytes) receives the file name; err says what failed. */
 int sf_corpus_put(const char *dir, const uint8_t *buf, size_t len,
                   char name[41], char *err, size_t errlen);
-
-/* Counts of a corpus command, printed as its last line. */
-typedef struct sf_corpus_tally {
-  size_t written, exists, duplicate, failed_oracle, skipped;
-} sf_corpus_tally;
 
 #endif

@@ -129,9 +129,13 @@ static void emit(const struct corpus_args *a, struct seen *seen,
 
 static void summary(const struct corpus_args *a, const struct tally *t,
                     const char *what) {
-  printf("synfin corpus: %zu %s: %zu written to %s, %zu already there, %zu "
+  char cut[64] = "";
+  if (t->truncated)
+    snprintf(cut, sizeof(cut), " (%zu cut at %d events)", t->truncated,
+             SF_SCN_MAX_EVENTS);
+  printf("synfin corpus: %zu %s: %zu written to %s%s, %zu already there, %zu "
          "duplicates, %zu skipped, %zu rejected (trip an oracle)%s\n",
-         t->sources, what, t->written, a->out, t->exists, t->duplicate,
+         t->sources, what, t->written, a->out, cut, t->exists, t->duplicate,
          t->skipped, t->rejected,
          t->failed ? ", some could not be written" : "");
 }

@@ -58,15 +58,11 @@ struct conn {
 };
 
 struct reader {
-  const char *path;
-  bool stack_is_client;
   sf_capture *c;
   struct conn *conns;
   size_t n, cap;
   size_t visited;
   int link_type;
-  char *err;
-  size_t errlen;
 };
 
 static const char *link_name(int lt) {
@@ -532,12 +528,7 @@ static int conn_trace(const struct conn *c, bool stack_is_client,
 int sf_corpus_from_pcap(const char *path, bool stack_is_client, sf_capture *c,
                         char *err, size_t errlen) {
   memset(c, 0, sizeof(*c));
-  struct reader r = {.path = path,
-                     .stack_is_client = stack_is_client,
-                     .c = c,
-                     .link_type = -1,
-                     .err = err,
-                     .errlen = errlen};
+  struct reader r = {.c = c, .link_type = -1};
   char perr[512] = "";
   int rc = sf_pcap_read_file(path, visit, &r, perr, sizeof(perr));
   if (rc != 0) {

@@ -4,11 +4,13 @@
  * outbound lines only lend their TSvals, so that an inbound TSecr can be
  * mapped onto what the stack really sent. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../util/pktbuild.h"
 #include "corpus_src.h"
 #include "synfin/bytes.h"
+#include "synfin/checksum.h"
 #include "synfin/trace.h"
 
 #define REMOTE_PORT 48484 /* the script side's port in passive opens */
@@ -369,6 +371,124 @@ static void inbound_raw(struct conv *c, const sf_script_event *ev, uint64_t t) {
   push(c, &it);
 }
 
+/* ---- ICMP ---- */
+
+static bool icmp_number(const char *name, const char *const *names, size_t n,
+                        uint8_t *out) {
+  for (size_t i = 0; i < n; i++)
+    if (names[i] && strcmp(names[i], name) == 0) {
+      *out = (uint8_t)i;
+      return true;
+    }
+  unsigned v;
+  char x;
+  if (sscanf(name, "%*[a-z]_%u%c", &v, &x) == 1 && v < 256) {
+    *out = (uint8_t)v;
+    return true;
+  }
+  return false;
+}
+
+/* packetdrill's names, as the runner reads them (harness/run/inject.c). */
+static bool icmp_type_code(const sf_script_icmp *m, uint8_t *type,
+                           uint8_t *code) {
+  static const char *const types[] = {
+      [0] = "echo_reply",        [3] = "unreachable",  [4] = "source_quench",
+      [5] = "redirect",          [8] = "echo_request", [11] = "time_exceeded",
+      [12] = "parameter_problem"};
+  static const char *const unreach[] = {"net_unreachable",
+                                        "host_unreachable",
+                                        "protocol_unreachable",
+                                        "port_unreachable",
+                                        "frag_needed",
+                                        "source_route_failed",
+                                        "net_unknown",
+                                        "host_unknown",
+                                        "source_host_isolated",
+                                        "net_prohibited",
+                                        "host_prohibited",
+                                        "net_unreachable_for_tos",
+                                        "host_unreachable_for_tos",
+                                        "packet_filtered",
+                                        "precedence_violation",
+                                        "precedence_cutoff"};
+  static const char *const exceeded[] = {"ttl_exceeded",
+                                         "frag_reassembly_time_exceeded"};
+  if (!icmp_number(m->type, types, sizeof(types) / sizeof(types[0]), type))
+    return false;
+  *code = 0;
+  if (!m->code)
+    return true;
+  return *type == 3    ? icmp_number(m->code, unreach, 16, code)
+         : *type == 11 ? icmp_number(m->code, exceeded, 2, code)
+                       : icmp_number(m->code, NULL, 0, code);
+}
+
+static void ip_header(uint8_t *b, size_t total, uint16_t id, uint8_t proto,
+                      uint32_t src, uint32_t dst) {
+  memset(b, 0, 20);
+  b[0] = 0x45;
+  sf_put16(b + 2, (uint16_t)total);
+  sf_put16(b + 4, id);
+  sf_put16(b + 6, 0x4000);
+  b[8] = 64;
+  b[9] = proto;
+  sf_put32(b + 12, src);
+  sf_put32(b + 16, dst);
+  sf_put16(b + 10, sf_csum(b, 20));
+}
+
+/* An echo request, or an error quoting the stack's segment: the quote's
+ * ports and sequence number are filled in when it is injected (the
+ * stack's ISN is not known before). */
+static void inbound_icmp(struct conv *c, const sf_script_event *ev,
+                         uint64_t t) {
+  const sf_script_icmp *m = &ev->packet.icmp;
+  uint8_t type, code;
+  if (!icmp_type_code(m, &type, &code)) {
+    note(c, "an unknown ICMP type or code", ev->pos.line);
+    return;
+  }
+  uint8_t b[SF_SCN_MAX_RAW];
+  memset(b, 0, sizeof(b));
+  uint8_t *ih = b + 20;
+  ih[0] = type;
+  ih[1] = code;
+  size_t l4 = 8;
+  bool quote = type != 0 && type != 8;
+  if (!quote) {
+    if (20u + 8u + m->len > sizeof(b)) {
+      note(c, "an echo over 2048 bytes", ev->pos.line);
+      return;
+    }
+    sf_put16(ih + 4, m->id);
+    sf_put16(ih + 6, m->seq);
+    l4 += m->len;
+    sf_put16(ih + 2, sf_csum(ih, l4));
+  } else {
+    if (m->echoed == SF_SCR_ICMP_ECHOED_UDP ||
+        m->echoed == SF_SCR_ICMP_ECHOED_RAW) {
+      note(c, "an ICMP error quoting other than TCP", ev->pos.line);
+      return;
+    }
+    if (m->present & SF_SCR_ICMP_HAS_MTU)
+      sf_put16(ih + 6, (uint16_t)m->mtu);
+    uint16_t qlen = m->echoed == SF_SCR_ICMP_ECHOED_TCP ? m->echoed_seq.len : 0;
+    ip_header(ih + 8, 40u + qlen, 0, 6, SF_SCN_LOCAL_ADDR, SF_SCN_PEER_ADDR);
+    ih[8 + 20 + 12] = 5 << 4;
+    l4 += 40;
+  }
+  ip_header(b, 20 + l4, c->ip_id++, 1, SF_SCN_PEER_ADDR, SF_SCN_LOCAL_ADDR);
+  sf_cb_item it = {
+      .kind = SF_CB_RAW,
+      .t_us = rel_time(c, t),
+      .raw = b,
+      .raw_len = (uint16_t)(20 + l4),
+      .icmp_quote = quote,
+      .seq = m->echoed == SF_SCR_ICMP_ECHOED_TCP ? m->echoed_seq.start : 0};
+  push(c, &it);
+}
+
 static void outbound(struct conv *c, const sf_script_event *ev, uint64_t t) {
   const sf_script_packet *p = &ev->packet;
   if (p->kind != SF_SCR_PKT_TCP)
@@ -526,7 +646,7 @@ int sf_corpus_from_script(const sf_script *s, sf_cb_trace *t,
       note(&c, "UDP", ev->pos.line);
       break;
     case SF_SCR_PKT_ICMP:
-      note(&c, "ICMP", ev->pos.line);
+      inbound_icmp(&c, ev, t_ev);
       break;
     }
   }

@@ -17,6 +17,9 @@ static const struct {
     {"corpus", sf_cmd_corpus, "fuzz seeds from the specs or from captures"},
     {"diff", sf_cmd_diff, "replay scenarios on the stack and the kernel"},
     {"repro", sf_cmd_repro, "replay a fuzz finding: trace, pcap, script"},
+    {"minimize", sf_cmd_minimize, "shrink a finding, keeping its failure"},
+    {"triage", sf_cmd_triage, "group crash files by their failure"},
+    {"promote", sf_cmd_promote, "store a finding as a regression"},
 };
 
 static void usage(FILE *f) {

@@ -46,8 +46,7 @@ typedef struct sf_rp_input {
  * -errno with err naming the file, the byte offset and what was expected
  * there. */
 int sf_rp_load(const char *path, const char *target, bool lenient,
-               bool stack_is_client, sf_rp_input *in, char *err,
-               size_t errlen);
+               bool stack_is_client, sf_rp_input *in, char *err, size_t errlen);
 void sf_rp_input_free(sf_rp_input *in);
 
 /* ---- running in a child ---- */
@@ -65,29 +64,29 @@ typedef struct sf_rp_rec {
   uint8_t type;
   uint8_t dir;
   uint64_t t_us;
-  size_t index;       /* EVENT: the event; every record: the event it is in */
-  long result;        /* CALL */
+  size_t index; /* EVENT: the event; every record: the event it is in */
+  long result;  /* CALL */
   int old_state, new_state;
-  uint8_t *data;      /* PACKET, SEGMENT: datagram; CALL: text (NUL-ended) */
+  uint8_t *data; /* PACKET, SEGMENT: datagram; CALL: text (NUL-ended) */
   size_t len;
-  sf_scn_inbound in;  /* SEGMENT (pkt and opt point into data and opt) */
+  sf_scn_inbound in; /* SEGMENT (pkt and opt point into data and opt) */
   uint8_t opt[SF_SCN_MAX_OPTS];
 } sf_rp_rec;
 
 typedef struct sf_rp_outcome {
-  bool ran;           /* the child reported its end */
-  bool failed;        /* an oracle broke, a crash, a timeout */
-  bool crashed;       /* killed by a signal (sanitizers abort) */
+  bool ran;     /* the child reported its end */
+  bool failed;  /* an oracle broke, a crash, a timeout */
+  bool crashed; /* killed by a signal (sanitizers abort) */
   int signal;
   bool timed_out;
   int exit_status;
   sf_scn_verdict verdict;
   uint64_t trace_hash;
-  uint64_t end_us;    /* virtual time at the end */
-  size_t last_event;  /* the last event that started (SETUP: none) */
-  char *err_text;     /* the child's stderr */
+  uint64_t end_us;   /* virtual time at the end */
+  size_t last_event; /* the last event that started (SETUP: none) */
+  char *err_text;    /* the child's stderr */
   size_t err_len;
-  sf_rp_rec *recs;    /* with records */
+  sf_rp_rec *recs; /* with records */
   size_t nrecs, caprecs;
 } sf_rp_outcome;
 
@@ -111,9 +110,9 @@ void sf_rp_failure_line(const sf_rp_outcome *o, char *line, size_t cap);
 /* ---- scripts ---- */
 
 typedef struct sf_rp_pkt_options {
-  const char *source;   /* the input, named in the header comment */
-  const char *target;   /* its fuzz target */
-  const char *note;     /* e.g. the capture connection */
+  const char *source; /* the input, named in the header comment */
+  const char *target; /* its fuzz target */
+  const char *note;   /* e.g. the capture connection */
 } sf_rp_pkt_options;
 
 /* Writes the packetdrill-syntax script equivalent to a scenario's run
@@ -127,15 +126,13 @@ int sf_rp_write_pkt(FILE *f, const sf_scenario *s, const sf_rp_outcome *o,
 
 /* Reads a whole file (at most limit bytes). Returns 0 or -errno (-EFBIG
  * past the limit). */
-int sf_rp_read_file(const char *path, size_t limit, uint8_t **buf,
-                    size_t *len);
+int sf_rp_read_file(const char *path, size_t limit, uint8_t **buf, size_t *len);
 /* Writes bytes to path, replacing it. Returns 0 or -errno. */
 int sf_rp_write_file(const char *path, const void *buf, size_t len);
 
 /* The bytes of an input as its fuzz target takes them: a scenario in its
  * canonical encoding, datagrams as [u16 length][bytes]. Returns the
  * length (malloc'd *out), or 0. */
-size_t sf_rp_encode(enum sf_rp_kind kind, const sf_scenario *s,
-                    uint8_t **out);
+size_t sf_rp_encode(enum sf_rp_kind kind, const sf_scenario *s, uint8_t **out);
 
 #endif

@@ -96,8 +96,7 @@ static void print_setup(const sf_scenario *s) {
   free(head);
 }
 
-static void event_text(const sf_scenario *s, size_t i, char *out,
-                       size_t cap) {
+static void event_text(const sf_scenario *s, size_t i, char *out, size_t cap) {
   out[0] = '\0';
   if (i >= s->n)
     return;
@@ -131,8 +130,8 @@ static void print_trace(const sf_scenario *s, const sf_rp_outcome *o) {
       break;
     case SF_RP_REC_PACKET: {
       sf_pkt_view v;
-      if (sf_pkt_decode(r->data, r->len, &v) == 0 &&
-          v.l4 == SF_PKT_L4_TCP && (v.tcp.flags & SF_TCP_SYN)) {
+      if (sf_pkt_decode(r->data, r->len, &v) == 0 && v.l4 == SF_PKT_L4_TCP &&
+          (v.tcp.flags & SF_TCP_SYN)) {
         /* relative to each side's first SYN */
         if (r->dir == SF_DIR_OUT && !out_known) {
           k.out = v.tcp.seq;
@@ -178,8 +177,8 @@ static int write_pcap(const char *path, const sf_rp_outcome *o) {
   return 0;
 }
 
-static int write_svg(const char *path, const char *title,
-                     const sf_scenario *s, const sf_rp_outcome *o) {
+static int write_svg(const char *path, const char *title, const sf_scenario *s,
+                     const sf_rp_outcome *o) {
   sf_ladder *l = sf_ladder_new(title);
   if (!l)
     return -1;
@@ -233,9 +232,8 @@ static int write_pkt(const char *path, const sf_rp_input *in,
     fprintf(stderr, "synfin repro: --pkt %s: %s\n", path, strerror(errno));
     return -1;
   }
-  sf_rp_pkt_options po = {.source = in->path,
-                          .target = sf_rp_target_name(in->kind),
-                          .note = note};
+  sf_rp_pkt_options po = {
+      .source = in->path, .target = sf_rp_target_name(in->kind), .note = note};
   int rc = sf_rp_write_pkt(f, s, o, &po);
   if (fclose(f) != 0 || rc < 0) {
     fprintf(stderr, "synfin repro: --pkt %s: write failed\n", path);
@@ -255,7 +253,16 @@ static void print_outcome(const sf_rp_outcome *o) {
       putchar('\n');
   }
   if (o->failed) {
-    sf_rp_failure_line(o, line, sizeof(line));
+    if (o->verdict.failed)
+      sf_rp_failure_line(o, line, sizeof(line));
+    else if (o->timed_out)
+      snprintf(line, sizeof(line), "timed out: a hang (--timeout)");
+    else if (o->crashed)
+      snprintf(line, sizeof(line), "crashed: signal %d (%s)", o->signal,
+               strsignal(o->signal));
+    else
+      snprintf(line, sizeof(line), "the run ended early (exit status %d)",
+               o->exit_status);
     printf("%s\n", line);
     char sig[512];
     sf_rp_signature(o, sig, sizeof(sig));
@@ -321,17 +328,16 @@ static int repro_script(const struct repro_args *a, sf_rp_input *in) {
     sf_run_file(in->path, &ro, &res);
     const sf_script_result *r = &res.r;
     static const char *const word[] = {"ok", "FAIL", "SKIP", "ERROR"};
-    printf("%s %s%s%s\n", word[r->status],
-           r->location ? r->location : r->path, r->reason ? ": " : "",
-           r->reason ? r->reason : "");
+    printf("%s %s%s%s\n", word[r->status], r->location ? r->location : r->path,
+           r->reason ? ": " : "", r->reason ? r->reason : "");
     if (r->details && r->status != SF_RESULT_PASS)
       fputs(r->details, stdout);
     if (a->quiet)
       printf("trace hash %016llx\n", (unsigned long long)res.trace_hash);
     fflush(stdout);
     _exit(r->status == SF_RESULT_PASS || r->status == SF_RESULT_SKIP ? 0
-          : r->status == SF_RESULT_FAIL                             ? 1
-                                                                    : 2);
+          : r->status == SF_RESULT_FAIL                              ? 1
+                                                                     : 2);
   }
   int ws;
   while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
@@ -356,8 +362,9 @@ static int repro_bytes(const struct repro_args *a, sf_rp_input *in) {
          sf_rp_target_name(in->kind));
   print_outcome(&o);
   if (a->pkt || a->pcap || a->svg)
-    fprintf(stderr, "synfin repro: --pkt, --pcap and --svg describe "
-                    "traffic: %s has none\n",
+    fprintf(stderr,
+            "synfin repro: --pkt, --pcap and --svg describe "
+            "traffic: %s has none\n",
             sf_rp_target_name(in->kind));
   int rc = o.failed ? 1 : 0;
   sf_rp_outcome_free(&o);
@@ -365,12 +372,15 @@ static int repro_bytes(const struct repro_args *a, sf_rp_input *in) {
 }
 
 static int parse_args(int argc, char **argv, struct repro_args *a) {
-  static const struct option longs[] = {
-      {"target", required_argument, 0, 'T'}, {"pcap", required_argument, 0, 'P'},
-      {"pkt", required_argument, 0, 'K'},    {"svg", required_argument, 0, 'S'},
-      {"client", no_argument, 0, 'C'},       {"timeout", required_argument, 0, 't'},
-      {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option longs[] = {{"target", required_argument, 0, 'T'},
+                                        {"pcap", required_argument, 0, 'P'},
+                                        {"pkt", required_argument, 0, 'K'},
+                                        {"svg", required_argument, 0, 'S'},
+                                        {"client", no_argument, 0, 'C'},
+                                        {"timeout", required_argument, 0, 't'},
+                                        {"quiet", no_argument, 0, 'q'},
+                                        {"help", no_argument, 0, 'h'},
+                                        {0, 0, 0, 0}};
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "qh", longs, NULL)) != -1) {

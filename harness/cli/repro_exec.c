@@ -106,8 +106,7 @@ static void on_begin(void *ctx, uint64_t t) {
   put(SF_RP_REC_BEGIN, 0, t, 0, 0, NULL, 0, NULL, 0);
 }
 
-static void on_syscall(void *ctx, const char *text, long result,
-                       uint64_t t) {
+static void on_syscall(void *ctx, const char *text, long result, uint64_t t) {
   (void)ctx;
   put(SF_RP_REC_CALL, 0, t, result, 0, text, strlen(text) + 1, NULL, 0);
 }
@@ -252,9 +251,8 @@ static void parse_records(sf_rp_outcome *o, const uint8_t *b, size_t n) {
       o->verdict.event = e.event;
       o->verdict.t_us = e.t_us;
       o->verdict.packet = e.packet;
-      snprintf(o->verdict.message, sizeof(o->verdict.message), "%s",
-               e.message);
-      static const char *const names[] = {"invariant", "wire", "app",
+      snprintf(o->verdict.message, sizeof(o->verdict.message), "%s", e.message);
+      static const char *const names[] = {"invariant", "wire",  "app",
                                           "hang",      "setup", "format"};
       o->verdict.oracle = "?";
       for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -430,8 +428,8 @@ int sf_rp_run_scenario(const sf_scenario *s, bool records, unsigned timeout_s,
 
 int sf_rp_run_bytes(enum sf_rp_kind kind, const uint8_t *buf, size_t len,
                     unsigned timeout_s, sf_rp_outcome *out) {
-  return run_child(kind == SF_RP_PARSER ? JOB_PARSER : JOB_PCAP, NULL, buf,
-                   len, false, timeout_s, out);
+  return run_child(kind == SF_RP_PARSER ? JOB_PARSER : JOB_PCAP, NULL, buf, len,
+                   false, timeout_s, out);
 }
 
 void sf_rp_outcome_free(sf_rp_outcome *o) {
@@ -567,11 +565,11 @@ void sf_rp_failure_line(const sf_rp_outcome *o, char *out, size_t cap) {
   out[0] = '\0';
   if (o->verdict.failed) {
     if (o->verdict.event == SF_SCN_SETUP_EVENT)
-      snprintf(out, cap, "synfin oracle %s: %s (the setup)",
-               o->verdict.oracle, o->verdict.message);
+      snprintf(out, cap, "synfin oracle %s: %s (the setup)", o->verdict.oracle,
+               o->verdict.message);
     else
-      snprintf(out, cap, "synfin oracle %s: %s (event %zu)",
-               o->verdict.oracle, o->verdict.message, o->verdict.event);
+      snprintf(out, cap, "synfin oracle %s: %s (event %zu)", o->verdict.oracle,
+               o->verdict.message, o->verdict.event);
     return;
   }
   if (!o->failed)
@@ -587,7 +585,6 @@ void sf_rp_failure_line(const sf_rp_outcome *o, char *out, size_t cap) {
     snprintf(out, cap, "crashed: signal %d (%s)", o->signal,
              strsignal(o->signal));
   } else {
-    snprintf(out, cap, "the run ended early (exit status %d)",
-             o->exit_status);
+    snprintf(out, cap, "the run ended early (exit status %d)", o->exit_status);
   }
 }

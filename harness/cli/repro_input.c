@@ -144,9 +144,8 @@ static int check_datagrams(const uint8_t *b, size_t n, char *msg, size_t cap) {
     }
     size_t len = (size_t)b[pos] << 8 | b[pos + 1];
     if (len > SF_SCN_MAX_RAW) {
-      snprintf(msg, cap,
-               "byte %zu: datagram length %zu, expected at most %d", pos, len,
-               SF_SCN_MAX_RAW);
+      snprintf(msg, cap, "byte %zu: datagram length %zu, expected at most %d",
+               pos, len, SF_SCN_MAX_RAW);
       return -EBADMSG;
     }
     if (len > n - pos - 2) {
@@ -380,8 +379,7 @@ void sf_rp_input_free(sf_rp_input *in) {
   memset(in, 0, sizeof(*in));
 }
 
-size_t sf_rp_encode(enum sf_rp_kind kind, const sf_scenario *s,
-                    uint8_t **out) {
+size_t sf_rp_encode(enum sf_rp_kind kind, const sf_scenario *s, uint8_t **out) {
   *out = NULL;
   if (kind == SF_RP_DATAGRAMS) {
     size_t n = 0;

@@ -26,8 +26,8 @@ const char *sf_errno_name(int err);
 #define TH_ACK 0x10
 #define TH_URG 0x20
 
-#define RUN_MAX_CONNS 16          /* as harness/run/run_internal.h */
-#define RUN_PORT 8080             /* the runner's first connection */
+#define RUN_MAX_CONNS 16 /* as harness/run/run_internal.h */
+#define RUN_PORT 8080    /* the runner's first connection */
 #define RUN_REMOTE_EPHEMERAL 48484
 #define NONE ((size_t)-2)         /* no event failed */
 #define CRASH_WAIT_US 3600000000u /* a timer event that crashed: wait */
@@ -47,7 +47,7 @@ struct gen {
   uint16_t ip_id; /* the runner's counter of built datagrams */
   uint64_t last_t;
   int fd, lfd; /* the scenario's descriptors, from the calls */
-  size_t fail;  /* the event that failed, SETUP, or NONE */
+  size_t fail; /* the event that failed, SETUP, or NONE */
 };
 
 /* Events in order, the setup first. */
@@ -125,7 +125,8 @@ static bool options_text(const uint8_t *o, size_t n, uint32_t rel, char *out,
     else if (kind == 5 && len >= 10 && (len - 2) % 8 == 0) {
       EMIT("%ssack", sep);
       for (size_t b = 0; b < (size_t)(len - 2) / 8; b++)
-        EMIT(" %u:%u", sf_get32(v + 8 * b) - rel, sf_get32(v + 8 * b + 4) - rel);
+        EMIT(" %u:%u", sf_get32(v + 8 * b) - rel,
+             sf_get32(v + 8 * b + 4) - rel);
     } else
       return false;
     i += len;
@@ -144,7 +145,9 @@ static void raw_line(struct gen *g, uint64_t t, const uint8_t *p, size_t len,
     fprintf(g->f, " %02x", p[i]);
   sf_pkt_view v;
   sf_pkt_decode(p, len, &v);
-  sf_pkt_fmt fm = {.dir = SF_DIR_IN, .relative = false, .show_win = true,
+  sf_pkt_fmt fm = {.dir = SF_DIR_IN,
+                   .relative = false,
+                   .show_win = true,
                    .show_ports = true};
   char line[512];
   sf_pkt_format(&v, &fm, line, sizeof(line));
@@ -234,8 +237,9 @@ static void outbound_line(struct gen *g, const sf_rp_rec *r) {
     return;
   }
   if (v.l4 != SF_PKT_L4_TCP) {
-    fprintf(g->f, "// (the stack sent a datagram no script line describes: "
-                  "%zu bytes)\n",
+    fprintf(g->f,
+            "// (the stack sent a datagram no script line describes: "
+            "%zu bytes)\n",
             r->len);
     return;
   }
@@ -343,11 +347,23 @@ static void crashed_call(struct gen *g, const sf_scn_event *e, uint64_t t) {
   fprintf(g->f, "%s = ...   // the call during which it crashed\n", text);
 }
 
-/* A line at time t that does nothing, so that the runner lets time pass
- * to t (the scenario's time events have no line of their own). */
+/* The last line: a poll of nothing that blocks until t, so that the
+ * runner lets time pass to t (the scenario's time events have no line of
+ * their own) while what the stack sends meanwhile is not expected: after
+ * the last event the runner lets packets pass, and a fixed stack may
+ * send other ones than the buggy one. */
 static void time_mark(struct gen *g, uint64_t t, const char *why) {
-  put_time(g, t);
-  fprintf(g->f, "poll([], 0, 0) = 0   // %s\n", why);
+  uint64_t from = g->last_t;
+  if (t <= from)
+    return;
+  uint64_t ms = (t - from + 999) / 1000;
+  uint64_t end = from + ms * 1000;
+  fprintf(g->f, "%llu.%06llu...%llu.%06llu poll([], 0, %llu) = 0   // %s\n",
+          (unsigned long long)(from / 1000000),
+          (unsigned long long)(from % 1000000),
+          (unsigned long long)(end / 1000000),
+          (unsigned long long)(end % 1000000), (unsigned long long)ms, why);
+  g->last_t = end;
 }
 
 static void event_comment(struct gen *g, size_t i) {
@@ -398,7 +414,7 @@ static void header(struct gen *g, const sf_rp_pkt_options *po) {
   if (SF_SCN_PEER_ISN + u->seed != SF_SCN_PEER_ISN)
     fprintf(g->f, "--oracles.peer_isn=%u\n", SF_SCN_PEER_ISN + u->seed);
   fprintf(g->f, "\n// the setup: %s\n",
-              u->start == SF_SCN_SYN_SENT || u->start == SF_SCN_ACTIVE_ESTABLISHED
+          u->start == SF_SCN_SYN_SENT || u->start == SF_SCN_ACTIVE_ESTABLISHED
               ? "an active open"
               : "a listener on port 8080");
 }
@@ -415,8 +431,8 @@ int sf_rp_write_pkt(FILE *f, const sf_scenario *s, const sf_rp_outcome *o,
   else
     g.fail = NONE;
   header(&g, po);
-  size_t skip_in = 0;     /* datagrams of a segment written as a line */
-  size_t raw_frags = 0;   /* ... or to be written raw */
+  size_t skip_in = 0;   /* datagrams of a segment written as a line */
+  size_t raw_frags = 0; /* ... or to be written raw */
   bool fail_has_line = false;
   uint64_t fail_start = 0;
   /* what a call sends comes before its report: written after its line */

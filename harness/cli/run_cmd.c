@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "paths.h"
+#include "run_html.h"
 #include "run_items.h"
 #include "synfin/report.h"
 #include "synfin/run.h"
@@ -35,6 +36,10 @@ struct run_args {
   sf_run_options ro;
   bool verbose, tap, color, progress;
   const char *junit, *pcap_dir;
+  const char *html;     /* --html DIR: index.html, captures, diagrams */
+  const char *svg;      /* --svg PATH as given */
+  const char *svg_dir;  /* a diagram per script in this directory */
+  const char *svg_file; /* one script: its diagram here */
   const char *status_check, *status_update; /* linux status document */
   int jobs;
   unsigned timeout_s;
@@ -73,6 +78,15 @@ static void pcap_name(const char *dir, const char *script, const char *sut,
     snprintf(out, cap, "%s/too-long.pcap", dir);
 }
 
+/* The ladder diagram's file beside the capture's. */
+static void svg_name(const char *dir, const char *script, const char *sut,
+                     char *out, size_t cap) {
+  pcap_name(dir, script, sut, out, cap);
+  size_t n = strlen(out);
+  if (n >= 5 && strcmp(out + n - 5, ".pcap") == 0 && n + 4 < cap)
+    strcpy(out + n - 5, ".svg");
+}
+
 static void send_result(FILE *f, const sf_run_result *res, const char *trace) {
   int32_t status = res->r.status;
   fwrite(&status, sizeof(status), 1, f);
@@ -106,6 +120,14 @@ static void child(const struct run_args *a, const char *path, int fd) {
       pcap_name(a->pcap_dir, path, a->nsut > 1 ? sf_sut_name(ro.sut) : NULL,
                 pcap, sizeof(pcap));
       ro.pcap_path = pcap;
+    }
+    char svg[PATH_MAX];
+    if (a->svg_file) {
+      ro.svg_path = a->svg_file;
+    } else if (a->svg_dir) {
+      svg_name(a->svg_dir, path, a->nsut > 1 ? sf_sut_name(ro.sut) : NULL, svg,
+               sizeof(svg));
+      ro.svg_path = svg;
     }
     sf_run_result res;
     sf_run_file(path, &ro, &res);
@@ -155,8 +177,7 @@ static bool decode_one(const char **p, const char *end, sf_run_result *res,
             get(p, end, &res->trace_hash, sizeof(uint64_t)) &&
             get(p, end, &res->packets, sizeof(uint64_t)) &&
             get_str(p, end, &r->reason) && get_str(p, end, &r->location) &&
-            get_str(p, end, &r->details) &&
-            get_str(p, end, &r->requirements) &&
+            get_str(p, end, &r->details) && get_str(p, end, &r->requirements) &&
             get_str(p, end, &r->pcap_path) && get_str(p, end, &trace);
   *trace_out = (char *)trace;
   if (ok)
@@ -226,8 +247,7 @@ static void print_item(const struct run_args *a, const struct item *it) {
                  a->nsut > 1 ? sf_sut_name(a->suts[k]) : NULL);
 }
 
-static int write_junit(const char *path, const sf_script_result *r,
-                       size_t n) {
+static int write_junit(const char *path, const sf_script_result *r, size_t n) {
   FILE *f = fopen(path, "w");
   if (!f) {
     fprintf(stderr, "synfin run: --junit %s: %s\n", path, strerror(errno));
@@ -308,8 +328,8 @@ static void run_all(const struct run_args *a, struct item *items, size_t n) {
     }
     for (size_t i = 0; i < active; i++)
       pfd[i] = (struct pollfd){.fd = jobs[i].fd, .events = POLLIN};
-    if (active > 0 && active <= MAX_JOBS &&
-        poll(pfd, (nfds_t)active, -1) < 0 && errno != EINTR)
+    if (active > 0 && active <= MAX_JOBS && poll(pfd, (nfds_t)active, -1) < 0 &&
+        errno != EINTR)
       break;
     for (size_t i = 0; i < active; i++) {
       if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) ||
@@ -359,8 +379,7 @@ static void comparison(const struct item *items, size_t n) {
   }
   printf("stack/linux: pass/pass %zu, pass/fail %zu, fail/pass %zu, "
          "fail/fail %zu, skipped %zu\n",
-         cells[0][0], cells[0][1] + cells[0][3],
-         cells[1][0] + cells[3][0],
+         cells[0][0], cells[0][1] + cells[0][3], cells[1][0] + cells[3][0],
          cells[1][1] + cells[1][3] + cells[3][1] + cells[3][3],
          cells[2][0] + cells[2][1] + cells[2][2] + cells[2][3] + cells[0][2] +
              cells[1][2] + cells[3][2]);
@@ -436,6 +455,11 @@ static void usage(FILE *f) {
         "      --junit FILE     write a JUnit XML report\n"
         "      --tap            print TAP version 13 instead of the summary\n"
         "      --pcap DIR       write one pcap per script into DIR\n"
+        "      --svg PATH       write a ladder diagram per script into the\n"
+        "                       directory PATH (one script: the file PATH\n"
+        "                       when it ends in .svg)\n"
+        "      --html DIR       a report: DIR/index.html with the results,\n"
+        "                       the captures and diagrams beside it\n"
         "      --strict         packets after the last event fail a script\n"
         "      --profile NAME   linux (default) or rfc, before --profile in\n"
         "                       the script\n"
@@ -466,9 +490,14 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out) {
 
 static int parse_args(int argc, char **argv, struct run_args *a) {
   static const struct option longs[] = {
-      {"verbose", no_argument, 0, 'v'},  {"jobs", required_argument, 0, 'j'},
-      {"junit", required_argument, 0, 'J'}, {"tap", no_argument, 0, 'T'},
-      {"pcap", required_argument, 0, 'P'},  {"strict", no_argument, 0, 'S'},
+      {"verbose", no_argument, 0, 'v'},
+      {"jobs", required_argument, 0, 'j'},
+      {"junit", required_argument, 0, 'J'},
+      {"tap", no_argument, 0, 'T'},
+      {"pcap", required_argument, 0, 'P'},
+      {"strict", no_argument, 0, 'S'},
+      {"svg", required_argument, 0, 'G'},
+      {"html", required_argument, 0, 'H'},
       {"profile", required_argument, 0, 'p'},
       {"sut", required_argument, 0, 'U'},
       {"tolerance-usecs", required_argument, 0, 'O'},
@@ -476,8 +505,10 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       {"update-linux-status", required_argument, 0, 'W'},
       {"seed", required_argument, 0, 's'},
       {"timeout", required_argument, 0, 't'},
-      {"color", no_argument, 0, 'C'},    {"no-color", no_argument, 0, 'N'},
-      {"help", no_argument, 0, 'h'},     {0, 0, 0, 0}};
+      {"color", no_argument, 0, 'C'},
+      {"no-color", no_argument, 0, 'N'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
   unsigned long v;
   int c;
   optind = 1;
@@ -502,6 +533,12 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
       break;
     case 'P':
       a->pcap_dir = optarg;
+      break;
+    case 'G':
+      a->svg = optarg;
+      break;
+    case 'H':
+      a->html = optarg;
       break;
     case 'S':
       a->ro.strict = true;
@@ -545,8 +582,8 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 optarg);
         return -1;
       }
-      a->ro.profile = strcmp(optarg, "rfc") == 0 ? SF_PROFILE_RFC
-                                                 : SF_PROFILE_LINUX;
+      a->ro.profile =
+          strcmp(optarg, "rfc") == 0 ? SF_PROFILE_RFC : SF_PROFILE_LINUX;
       break;
     }
     case 's':
@@ -619,9 +656,17 @@ int sf_cmd_run(int argc, char **argv) {
           stderr);
     return 2;
   }
+  if (a.html) {
+    if (make_dir(a.html) < 0) {
+      fprintf(stderr, "synfin run: --html %s: %s\n", a.html, strerror(errno));
+      return 2;
+    }
+    if (!a.pcap_dir)
+      a.pcap_dir = a.html;
+    a.svg_dir = a.html;
+  }
   if (a.pcap_dir && make_dir(a.pcap_dir) < 0) {
-    fprintf(stderr, "synfin run: --pcap %s: %s\n", a.pcap_dir,
-            strerror(errno));
+    fprintf(stderr, "synfin run: --pcap %s: %s\n", a.pcap_dir, strerror(errno));
     return 2;
   }
   struct sf_paths paths = {0};
@@ -633,6 +678,17 @@ int sf_cmd_run(int argc, char **argv) {
     puts(a.tap ? "TAP version 13\n1..0 # SKIP no scripts"
                : "0 passed, 0 failed, 0 skipped");
     return 1;
+  }
+  if (a.svg) {
+    size_t len = strlen(a.svg);
+    if (paths.n == 1 && len > 4 && strcmp(a.svg + len - 4, ".svg") == 0) {
+      a.svg_file = a.svg;
+    } else if (make_dir(a.svg) < 0) {
+      fprintf(stderr, "synfin run: --svg %s: %s\n", a.svg, strerror(errno));
+      return 2;
+    } else {
+      a.svg_dir = a.svg;
+    }
   }
   struct item *items = calloc(paths.n, sizeof(*items));
   if (!items)
@@ -647,6 +703,14 @@ int sf_cmd_run(int argc, char **argv) {
     quiet.verbose = false;
   run_all(a.tap ? &quiet : &a, items, paths.n);
   int rc = report(&a, items, paths.n);
+  char err[512];
+  if (a.html && sf_run_html_write(a.html, items, paths.n, a.suts, a.nsut,
+                                  svg_name, err, sizeof(err)) < 0) {
+    fprintf(stderr, "synfin run: --html %s\n", err);
+    rc = 2;
+  } else if (a.html && !a.tap) {
+    printf("report: %s/index.html\n", a.html);
+  }
   for (size_t i = 0; i < paths.n; i++) {
     for (int k = 0; k < a.nsut; k++) {
       sf_run_result_free(&items[i].res[k]);

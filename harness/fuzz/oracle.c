@@ -70,10 +70,10 @@ void sf_oracle_reset(sf_oracle *o, sf_stack *st, sf_scn_verdict *v,
   o->iss = o->fin_seq = o->ts_last = 0;
   o->app_written = o->app_read = 0;
   o->packets_this_event = 0;
+  o->test_snd_max = 0;
 }
 
-void sf_oracle_violate(sf_oracle *o, const char *oracle, const char *fmt,
-                       ...) {
+void sf_oracle_violate(sf_oracle *o, const char *oracle, const char *fmt, ...) {
   sf_scn_verdict *v = o->v;
   if (v->failed)
     return;
@@ -104,8 +104,9 @@ static void check_options(sf_oracle *o, const uint8_t *opt, size_t n,
     if (kind == 0) {
       for (size_t k = i; k < n; k++)
         if (opt[k])
-          sf_oracle_violate(o, "wire", "non-zero byte after EOL in the "
-                                       "options");
+          sf_oracle_violate(o, "wire",
+                            "non-zero byte after EOL in the "
+                            "options");
       return;
     }
     if (kind == 1) {
@@ -141,6 +142,7 @@ static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
     o->iss_known = true;
     o->fin_seen = false;
     o->app_written = 0;
+    o->test_snd_max = seq + 1;
   }
   if ((flags & TH_RST) && o->injecting && (o->last_in_flags & TH_RST))
     sf_oracle_violate(o, "wire", "RST sent in answer to a RST");
@@ -181,6 +183,16 @@ static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
   if (o->fin_seen && SEQ_GT(end, o->fin_seq + 1))
     sf_oracle_violate(o, "wire", "sequence space used after our FIN at %u",
                       o->fin_seq - o->iss);
+#ifdef SF_ORACLE_TEST_TRIP
+  /* test builds only (synfin_bugs, harness/CMakeLists.txt): a wire oracle
+   * that also fails any retransmission, so that the repro tests have an
+   * oracle failure at a time event on a stack without bugs */
+  if (len && SEQ_LT(seq, o->test_snd_max))
+    sf_oracle_violate(o, "wire", "test trip: %u bytes sent again at %u", len,
+                      seq - o->iss);
+  if (SEQ_GT(seq + len, o->test_snd_max))
+    o->test_snd_max = seq + len;
+#endif
   if (flags & TH_FIN) {
     if (o->fin_seen && seq + len != o->fin_seq)
       sf_oracle_violate(o, "wire", "a second FIN at %u after one at %u",
@@ -302,8 +314,7 @@ const uint8_t *sf_oracle_peer_payload(sf_oracle *o, uint32_t seq,
   return peer_bytes(seq + !!(flags & TH_SYN) - base - 1);
 }
 
-static bool checksums_ok(const uint8_t *b, size_t hl, size_t len,
-                         bool whole) {
+static bool checksums_ok(const uint8_t *b, size_t hl, size_t len, bool whole) {
   if (sf_csum(b, hl) != 0)
     return false;
   if (!whole)
@@ -339,8 +350,8 @@ void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
   if (doff >= 20 && hl + doff <= len) {
     data = (uint32_t)(len - hl - doff);
     if (data > SF_ORACLE_PATTERN_SPAN ||
-        (data && memcmp(th + doff, sf_oracle_peer_payload(o, seq, flags),
-                        data) != 0))
+        (data &&
+         memcmp(th + doff, sf_oracle_peer_payload(o, seq, flags), data) != 0))
       o->raw_data = true; /* not the peer's pattern where it lies */
   }
   bool more = frag & 0x2000;
@@ -369,9 +380,19 @@ void sf_oracle_listening(sf_oracle *o) {
   o->passive = true;
 }
 
+/* The stream oracle compares every byte the peer sent with what is read,
+ * so urgent octets stay in the stream (the linux profile would take them
+ * out of band). */
+static void keep_urgent_inline(sf_oracle *o, int fd) {
+  int on = 1;
+  if (sf_setsockopt(o->st, fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) < 0)
+    sf_oracle_violate(o, "harness", "SO_OOBINLINE refused on fd %d", fd);
+}
+
 void sf_oracle_accepted(sf_oracle *o, int fd) {
   sf_tcp_info info;
   o->fd = fd;
+  keep_urgent_inline(o, fd);
   if (sf_tcp_get_info(o->st, fd, &info) == 0 && info.irs != o->peer_isn) {
     /* a new incarnation: the peer's stream starts again */
     o->peer_isn = info.irs;
@@ -383,6 +404,7 @@ int sf_oracle_connecting(sf_oracle *o, int fd) {
   struct sockaddr_in me;
   socklen_t ml = sizeof(me);
   o->fd = fd;
+  keep_urgent_inline(o, fd);
   int rc = sf_getsockname(o->st, fd, (struct sockaddr *)&me, &ml);
   if (rc == 0)
     o->lport = ntohs(me.sin_port);
@@ -427,10 +449,9 @@ void sf_oracle_read(sf_oracle *o, int fd, const uint8_t *buf, ssize_t got) {
   if (!o->raw_data && memcmp(buf, sent, (size_t)got) != 0) {
     for (ssize_t i = 0; i < got; i++) {
       if (buf[i] != sent[i]) {
-        sf_oracle_violate(o, "app",
-                          "byte %llu read as %02x, the peer sent %02x there",
-                          (unsigned long long)(o->app_read + (uint64_t)i),
-                          buf[i], sent[i]);
+        sf_oracle_violate(
+            o, "app", "byte %llu read as %02x, the peer sent %02x there",
+            (unsigned long long)(o->app_read + (uint64_t)i), buf[i], sent[i]);
         return;
       }
     }
@@ -451,8 +472,7 @@ void sf_oracle_final(sf_oracle *o) {
     return;
   for (int guard = 0; guard < 64 && !o->v->failed; guard++) {
     uint64_t before = o->app_read;
-    ssize_t got =
-        sf_recv(o->st, o->fd, o->buf, sizeof(o->buf), MSG_DONTWAIT);
+    ssize_t got = sf_recv(o->st, o->fd, o->buf, sizeof(o->buf), MSG_DONTWAIT);
     sf_oracle_read(o, o->fd, o->buf, got);
     if (o->app_read == before)
       break;

@@ -103,7 +103,8 @@ static int ran_out(const struct rd *r, size_t start, const char *what,
   if (r->pos <= r->len)
     return 0;
   *off = r->len;
-  snprintf(msg, cap, "byte %zu: truncated %s (starting at byte %zu): %zu "
+  snprintf(msg, cap,
+           "byte %zu: truncated %s (starting at byte %zu): %zu "
            "more bytes expected",
            r->len, what, start, r->pos - r->len);
   return -EBADMSG;
@@ -163,7 +164,8 @@ int sf_scn_validate(const uint8_t *buf, size_t len, size_t *off, char *msg,
   }
   if (rc == 0 && r.pos < len) {
     *off = r.pos;
-    snprintf(msg, cap, "byte %zu: %zu bytes after the %d events a scenario "
+    snprintf(msg, cap,
+             "byte %zu: %zu bytes after the %d events a scenario "
              "holds (ignored)",
              r.pos, len - r.pos, SF_SCN_MAX_EVENTS);
     return 1;
@@ -171,8 +173,7 @@ int sf_scn_validate(const uint8_t *buf, size_t len, size_t *off, char *msg,
   return rc;
 }
 
-size_t sf_scn_from_datagrams(const uint8_t *data, size_t size,
-                             sf_scenario *s) {
+size_t sf_scn_from_datagrams(const uint8_t *data, size_t size, sf_scenario *s) {
   memset(&s->setup, 0, sizeof(s->setup));
   s->setup.start = SF_SCN_ESTABLISHED;
   s->setup.syn_opts = SF_SCN_OPT_MSS | SF_SCN_OPT_SACK;
@@ -271,13 +272,13 @@ size_t sf_scn_encode(const sf_scenario *s, uint8_t *buf, size_t cap) {
 }
 
 static const char *const start_names[SF_SCN_START_COUNT] = {
-    "listen",      "syn-received", "established", "syn-sent",
-    "active-established", "close-wait", "fin-wait-1"};
+    "listen",    "syn-received",       "established",
+    "syn-sent",  "active-established", "close-wait",
+    "fin-wait-1"};
 
 static const char *const op_names[SF_SCN_OP_COUNT] = {
-    "read",    "write",   "shutdown(SHUT_RD)", "shutdown(SHUT_WR)",
-    "close",   "accept",  "connect",           "linger0",
-    "nodelay", "urgent"};
+    "read",   "write",   "shutdown(SHUT_RD)", "shutdown(SHUT_WR)", "close",
+    "accept", "connect", "linger0",           "nodelay",           "urgent"};
 
 static void flags_text(uint8_t f, char *out) {
   static const char letters[] = "FSRP.UEW";

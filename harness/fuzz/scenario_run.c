@@ -123,8 +123,9 @@ static void send_segment(struct sf_scn_runner *r, const sf_scn_segment *g) {
   bool have = sf_oracle_connection(&r->o, &info);
   uint32_t seq = have ? info.rcv_nxt + (uint32_t)g->seq_delta
                       : r->o.peer_isn + (uint32_t)g->seq_delta;
-  uint32_t ack = have ? info.snd_una + (uint32_t)g->ack_delta
-                      : (r->o.iss_known ? r->o.iss : 0) + (uint32_t)g->ack_delta;
+  uint32_t ack = have
+                     ? info.snd_una + (uint32_t)g->ack_delta
+                     : (r->o.iss_known ? r->o.iss : 0) + (uint32_t)g->ack_delta;
   uint8_t opts[SF_SCN_MAX_OPTS];
   memcpy(opts, g->opt, g->nopt);
   if (have)
@@ -142,8 +143,8 @@ static void send_segment(struct sf_scn_runner *r, const sf_scn_segment *g) {
                          .urp = g->urg,
                          .opts = opts,
                          .optlen = g->nopt,
-                         .payload = sf_oracle_peer_payload(&r->o, seq,
-                                                           g->flags),
+                         .payload =
+                             sf_oracle_peer_payload(&r->o, seq, g->flags),
                          .len = g->len,
                          .ip_id = r->ip_id++,
                          .df = true};
@@ -197,8 +198,8 @@ static void note_begin(struct sf_scn_runner *r) {
 }
 
 /* The call as a line of script text, for repro traces and scripts. */
-static void note_syscall(struct sf_scn_runner *r, long rc, const char *fmt,
-                         ...) __attribute__((format(printf, 3, 4)));
+static void note_syscall(struct sf_scn_runner *r, long rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void note_syscall(struct sf_scn_runner *r, long rc, const char *fmt,
                          ...) {
@@ -260,9 +261,9 @@ static void app_call(struct sf_scn_runner *r, uint8_t op, uint16_t arg) {
       note_begin(r);
       rc = sf_shutdown(r->st, fd, how);
       sf_oracle_shutdown(&r->o, fd, how, rc);
-      note_call(r, op == SF_SCN_SHUT_RD ? "shutdown(SHUT_RD)"
-                                        : "shutdown(SHUT_WR)",
-                rc);
+      note_call(
+          r, op == SF_SCN_SHUT_RD ? "shutdown(SHUT_RD)" : "shutdown(SHUT_WR)",
+          rc);
       note_syscall(r, rc, "shutdown(%d, %s)", fd,
                    how == SHUT_RD ? "SHUT_RD" : "SHUT_WR");
     }
@@ -302,8 +303,8 @@ static void app_call(struct sf_scn_runner *r, uint8_t op, uint16_t arg) {
     if (fd >= 0) {
       int one = 1;
       note_begin(r);
-      rc = sf_setsockopt(r->st, fd, IPPROTO_TCP, TCP_NODELAY, &one,
-                         sizeof(one));
+      rc =
+          sf_setsockopt(r->st, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       note_call(r, "setsockopt(TCP_NODELAY)", rc);
       note_syscall(r, rc, "setsockopt(%d, IPPROTO_TCP, TCP_NODELAY, [1], %zu)",
                    fd, sizeof(one));
@@ -389,30 +390,24 @@ static void apply_sock_flags(struct sf_scn_runner *r, int fd) {
   const sf_scn_setup *u = &r->s->setup;
   int one = 1, small = 2048, idle = 10, rc;
   if (u->sock_flags & SF_SCN_NODELAY) {
-    rc = sf_setsockopt(r->st, fd, IPPROTO_TCP, TCP_NODELAY, &one,
-                       sizeof(one));
-    note_syscall(r, rc, "setsockopt(%d, IPPROTO_TCP, TCP_NODELAY, [1], 4)",
-                 fd);
+    rc = sf_setsockopt(r->st, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    note_syscall(r, rc, "setsockopt(%d, IPPROTO_TCP, TCP_NODELAY, [1], 4)", fd);
   }
   if (u->sock_flags & SF_SCN_KEEPALIVE) {
-    rc = sf_setsockopt(r->st, fd, SOL_SOCKET, SO_KEEPALIVE, &one,
-                       sizeof(one));
-    note_syscall(r, rc, "setsockopt(%d, SOL_SOCKET, SO_KEEPALIVE, [1], 4)",
-                 fd);
+    rc = sf_setsockopt(r->st, fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    note_syscall(r, rc, "setsockopt(%d, SOL_SOCKET, SO_KEEPALIVE, [1], 4)", fd);
     rc = sf_setsockopt(r->st, fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
                        sizeof(idle));
     note_syscall(r, rc, "setsockopt(%d, IPPROTO_TCP, TCP_KEEPIDLE, [%d], 4)",
                  fd, idle);
   }
   if (u->sock_flags & SF_SCN_SMALL_RCVBUF) {
-    rc = sf_setsockopt(r->st, fd, SOL_SOCKET, SO_RCVBUF, &small,
-                       sizeof(small));
+    rc = sf_setsockopt(r->st, fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
     note_syscall(r, rc, "setsockopt(%d, SOL_SOCKET, SO_RCVBUF, [%d], 4)", fd,
                  small);
   }
   if (u->sock_flags & SF_SCN_SMALL_SNDBUF) {
-    rc = sf_setsockopt(r->st, fd, SOL_SOCKET, SO_SNDBUF, &small,
-                       sizeof(small));
+    rc = sf_setsockopt(r->st, fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
     note_syscall(r, rc, "setsockopt(%d, SOL_SOCKET, SO_SNDBUF, [%d], 4)", fd,
                  small);
   }
@@ -423,8 +418,8 @@ static int setup(struct sf_scn_runner *r) {
   struct sockaddr_in a = {.sin_family = AF_INET,
                           .sin_port = htons(SF_SCN_PORT),
                           .sin_addr.s_addr = htonl(SF_SCN_LOCAL_ADDR)};
-  bool active = u->start == SF_SCN_SYN_SENT ||
-                u->start == SF_SCN_ACTIVE_ESTABLISHED;
+  bool active =
+      u->start == SF_SCN_SYN_SENT || u->start == SF_SCN_ACTIVE_ESTABLISHED;
   if (active) {
     int fd = sf_socket(r->st, AF_INET, SOCK_STREAM, IPPROTO_TCP);
     note_syscall(r, fd, "socket(..., SOCK_STREAM, IPPROTO_TCP)");
@@ -574,8 +569,9 @@ void sf_scn_run(sf_scn_runner *r, const sf_scenario *s,
   sf_trace_hash_init(&r->trace);
   sf_oracle_reset(&r->o, r->st, v, SF_SCN_PEER_ISN + s->setup.seed);
   if (setup(r) < 0 && !v->failed)
-    sf_oracle_violate(&r->o, "setup", "the setup did not reach its start "
-                                      "state");
+    sf_oracle_violate(&r->o, "setup",
+                      "the setup did not reach its start "
+                      "state");
   for (size_t i = 0; i < s->n && !v->failed; i++) {
     sf_oracle_event(&r->o, i);
     if (obs && obs->event)

@@ -139,8 +139,8 @@ static size_t build_tcp(struct runner *r, const sf_script_packet *p,
   if (t->present & SF_SCR_TCP_HAS_URG)
     sf_put16(th + 18, t->urg);
   if (r->oracle) /* the peer's pattern, as in a fuzz scenario */
-    memcpy(th + doff,
-           sf_oracle_peer_payload(r->oracle, t->seq.start, th[13]), len);
+    memcpy(th + doff, sf_oracle_peer_payload(r->oracle, t->seq.start, th[13]),
+           len);
   else
     memset(th + doff, 0, len);
   put_ip(r, &p->ip, b, IPPROTO_TCP, doff + len, RUN_REMOTE_IP, RUN_LOCAL_IP);
@@ -155,8 +155,8 @@ static size_t build_tcp(struct runner *r, const sf_script_packet *p,
   return IP_HLEN + seglen;
 }
 
-static bool icmp_number(const char *name, const char *const *names,
-                        size_t n, uint8_t *out) {
+static bool icmp_number(const char *name, const char *const *names, size_t n,
+                        uint8_t *out) {
   for (size_t i = 0; i < n; i++) {
     if (names[i] && strcmp(names[i], name) == 0) {
       *out = (uint8_t)i;
@@ -176,16 +176,25 @@ static bool icmp_number(const char *name, const char *const *names,
 static int icmp_type_code(const sf_script_icmp *m, uint8_t *type,
                           uint8_t *code) {
   static const char *const types[] = {
-      [0] = "echo_reply",     [3] = "unreachable",  [4] = "source_quench",
-      [5] = "redirect",       [8] = "echo_request", [11] = "time_exceeded",
+      [0] = "echo_reply",        [3] = "unreachable",  [4] = "source_quench",
+      [5] = "redirect",          [8] = "echo_request", [11] = "time_exceeded",
       [12] = "parameter_problem"};
-  static const char *const unreach[] = {
-      "net_unreachable",  "host_unreachable",   "protocol_unreachable",
-      "port_unreachable", "frag_needed",        "source_route_failed",
-      "net_unknown",      "host_unknown",       "source_host_isolated",
-      "net_prohibited",   "host_prohibited",    "net_unreachable_for_tos",
-      "host_unreachable_for_tos", "packet_filtered", "precedence_violation",
-      "precedence_cutoff"};
+  static const char *const unreach[] = {"net_unreachable",
+                                        "host_unreachable",
+                                        "protocol_unreachable",
+                                        "port_unreachable",
+                                        "frag_needed",
+                                        "source_route_failed",
+                                        "net_unknown",
+                                        "host_unknown",
+                                        "source_host_isolated",
+                                        "net_prohibited",
+                                        "host_prohibited",
+                                        "net_unreachable_for_tos",
+                                        "host_unreachable_for_tos",
+                                        "packet_filtered",
+                                        "precedence_violation",
+                                        "precedence_cutoff"};
   static const char *const exceeded[] = {"ttl_exceeded",
                                          "frag_reassembly_time_exceeded"};
   if (!icmp_number(m->type, types, sizeof(types) / sizeof(types[0]), type))

@@ -34,12 +34,27 @@ static int bad_option(struct runner *r, const sf_script_option *o,
 /* packetdrill options that change nothing in virtual time. */
 static bool ignorable(const char *name) {
   static const char *const names[] = {
-      "verbose",       "dry_run",        "wire_client",  "wire_server",
-      "wire_server_ip", "wire_client_dev", "wire_server_port", "speed",
-      "so_filename",   "so_flags",       "tcp_ts_tick_usecs",
-      "tcp_ts_ecr_scaled", "send_omit_free", "gateway_ip", "netmask_ip",
-      "init_scripts",  "non_fatal",      "define",       "local_linklocal_ip",
-      "strict",        "mtu",
+      "verbose",
+      "dry_run",
+      "wire_client",
+      "wire_server",
+      "wire_server_ip",
+      "wire_client_dev",
+      "wire_server_port",
+      "speed",
+      "so_filename",
+      "so_flags",
+      "tcp_ts_tick_usecs",
+      "tcp_ts_ecr_scaled",
+      "send_omit_free",
+      "gateway_ip",
+      "netmask_ip",
+      "init_scripts",
+      "non_fatal",
+      "define",
+      "local_linklocal_ip",
+      "strict",
+      "mtu",
   };
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
     if (strcmp(names[i], name) == 0)
@@ -80,8 +95,9 @@ static int apply_option(struct runner *r, const sf_script_option *o) {
   } else if (strcmp(n, "oracles") == 0) {
     /* the fuzz scenarios' oracles (docs/script-language.md) */
     if (r->opt->sut != SF_SUT_STACK) {
-      run_skip(r, o->pos, "unsupported option --oracles (the built-in stack "
-                          "only)");
+      run_skip(r, o->pos,
+               "unsupported option --oracles (the built-in stack "
+               "only)");
       return -ENOTSUP;
     }
     r->oracles = true;
@@ -180,7 +196,8 @@ static int apply_sysctl(struct runner *r, const char *name, const char *value,
       v *= 1000;
     char text[32];
     snprintf(text, sizeof(text), "%llu", (unsigned long long)v);
-    if (!ok || v > UINT32_MAX || sf_profile_set(&r->profile, m->key, text) < 0) {
+    if (!ok || v > UINT32_MAX ||
+        sf_profile_set(&r->profile, m->key, text) < 0) {
       run_fail(r, NULL, "%s:%u: sysctl %s=%s: bad value", r->path, line, name,
                value);
       r->status = SF_RESULT_ERROR;
@@ -188,8 +205,9 @@ static int apply_sysctl(struct runner *r, const char *name, const char *value,
     }
   }
   if (!known)
-    sf_strbuf_printf(&r->notices, "%s:%u: sysctl %s skipped (no stack "
-                                  "setting)\n",
+    sf_strbuf_printf(&r->notices,
+                     "%s:%u: sysctl %s skipped (no stack "
+                     "setting)\n",
                      r->path, line, name);
   return 0;
 }

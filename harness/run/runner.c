@@ -237,8 +237,8 @@ static void note_call(struct runner *r, const sf_script_event *ev,
 static void complete_pending(struct runner *r, sf_call_result *res) {
   struct run_pending *p = &r->pend;
   int64_t t = (int64_t)res->t_us;
-  int64_t tol = tolerance(r, p->expect_us >= 0 ? p->expect_us - p->start_us
-                                               : 0);
+  int64_t tol =
+      tolerance(r, p->expect_us >= 0 ? p->expect_us - p->start_us : 0);
   p->active = false;
   if (p->done && res->ret >= 0)
     res->ret += (long)p->done;
@@ -381,8 +381,7 @@ static void merge_segments(struct runner *r, const sf_script_event *ev,
     long n = take_packet(r, &t);
     struct run_live next;
     if (n <= 0 || run_live_parse(r->pkt, (size_t)n, &next) < 0 ||
-        next.v.l4 != SF_PKT_L4_TCP ||
-        next.v.tcp.seq != l->v.tcp.seq + l->len ||
+        next.v.l4 != SF_PKT_L4_TCP || next.v.tcp.seq != l->v.tcp.seq + l->len ||
         next.v.tcp.sport != l->v.tcp.sport ||
         next.v.tcp.dport != l->v.tcp.dport) {
       /* the segments so far are shorter than the script's: compared
@@ -505,14 +504,12 @@ static void do_syscall(struct runner *r, const sf_script_event *ev,
     context(r);
     return;
   }
-  r->pend = (struct run_pending){.active = true,
-                                 .ev = ev,
-                                 .call = call,
-                                 .start_us = now_us(r),
-                                 .expect_us = ev->time.end_us !=
-                                                      SF_SCRIPT_NO_END
-                                                  ? end
-                                                  : -1};
+  r->pend = (struct run_pending){
+      .active = true,
+      .ev = ev,
+      .call = call,
+      .start_us = now_us(r),
+      .expect_us = ev->time.end_us != SF_SCRIPT_NO_END ? end : -1};
   (void)start;
   retry_pending(r);
 }
@@ -530,20 +527,20 @@ static void do_command(struct runner *r, const sf_script_event *ev) {
 
 /* When an event is due: relative times count from the previous event's
  * script time when both are inbound packets, else from the clock. */
-static void schedule(struct runner *r, const sf_script_event *ev,
-                     bool inbound, int64_t *start, int64_t *end) {
+static void schedule(struct runner *r, const sf_script_event *ev, bool inbound,
+                     int64_t *start, int64_t *end) {
   const sf_script_time *t = &ev->time;
   int64_t base = (r->prev_inbound && inbound) ? r->prev_t : now_us(r);
-  bool rel = t->kind == SF_SCR_TIME_RELATIVE ||
-             t->kind == SF_SCR_TIME_RELATIVE_RANGE;
+  bool rel =
+      t->kind == SF_SCR_TIME_RELATIVE || t->kind == SF_SCR_TIME_RELATIVE_RANGE;
   int64_t b = rel ? base : 0;
   *start = t->kind == SF_SCR_TIME_ANY ? now_us(r) : b + t->start_us;
   *end = t->end_us != SF_SCRIPT_NO_END ? b + t->end_us : *start;
 }
 
 static void run_event(struct runner *r, const sf_script_event *ev) {
-  bool inbound = ev->kind == SF_SCR_EV_PACKET &&
-                 ev->packet.dir == SF_SCR_INBOUND;
+  bool inbound =
+      ev->kind == SF_SCR_EV_PACKET && ev->packet.dir == SF_SCR_INBOUND;
   r->cur_ev = ev;
   if (r->oracle)
     sf_oracle_event(r->oracle, (size_t)(ev - r->s->events));
@@ -627,8 +624,8 @@ static void write_svg(struct runner *r, const char *path, sf_run_result *res) {
     for (; c < r->ncalls && r->calls[c].after == i; c++)
       sf_ladder_call(l, r->calls[c].t_us, r->calls[c].text);
     if (i < r->ntrace)
-      sf_ladder_packet(l, r->trace[i].t_us, r->trace[i].dir,
-                       r->trace[i].data, r->trace[i].len);
+      sf_ladder_packet(l, r->trace[i].t_us, r->trace[i].dir, r->trace[i].data,
+                       r->trace[i].len);
   }
   if (r->status == SF_RESULT_FAIL) {
     if (r->fail_pkt)
@@ -674,9 +671,11 @@ static char *requirements(const sf_script *s) {
   for (size_t i = 0; i < s->n_comments; i++) {
     const char *t = s->comments[i].text;
     if (strncmp(t, "requirement:", 12) == 0)
-      sf_strbuf_printf(&b, "%s%s", b.len ? " " : "", t + 12 + strspn(t + 12, " "));
+      sf_strbuf_printf(&b, "%s%s", b.len ? " " : "",
+                       t + 12 + strspn(t + 12, " "));
     else if (strncmp(t, "rfc:", 4) == 0)
-      sf_strbuf_printf(&b, "%sRFC%s", b.len ? " " : "", t + 4 + strspn(t + 4, " "));
+      sf_strbuf_printf(&b, "%sRFC%s", b.len ? " " : "",
+                       t + 4 + strspn(t + 4, " "));
   }
   return sf_strbuf_take(&b);
 }
@@ -751,8 +750,8 @@ static int make_sut(struct runner *r) {
     sf_strbuf_printf(&r->reason, "%s", err);
     return rc;
   }
-  if (r->s->init_command && (rc = r->sut->ops->command(
-                                 r->sut, r->s->init_command)) != 0) {
+  if (r->s->init_command &&
+      (rc = r->sut->ops->command(r->sut, r->s->init_command)) != 0) {
     run_fail(r, NULL, "%s:%u: init command exited with status %d", r->path,
              r->s->init_pos.line, rc);
     return -EINVAL;
@@ -791,8 +790,8 @@ static void runner_free(struct runner *r) {
   free(r->oracle);
 }
 
-static void runner_init(struct runner *r, const sf_script *s,
-                        const char *path, const sf_run_options *o) {
+static void runner_init(struct runner *r, const sf_script *s, const char *path,
+                        const sf_run_options *o) {
   r->s = s;
   r->path = path;
   r->opt = o;

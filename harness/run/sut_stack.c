@@ -151,8 +151,7 @@ static long io_call(struct stack_sut *s, const sf_call *c) {
   return total;
 }
 
-static long dispatch(struct stack_sut *s, const sf_call *c,
-                     sf_call_result *r) {
+static long dispatch(struct stack_sut *s, const sf_call *c, sf_call_result *r) {
   sf_stack *st = s->st;
   const struct sockaddr *addr = (const struct sockaddr *)&c->addr;
   struct sockaddr *out = (struct sockaddr *)&r->addr;

@@ -268,6 +268,35 @@ START_TEST(test_script_extensions_become_corruption_bits) {
 }
 END_TEST
 
+START_TEST(test_icmp_errors_quote_the_stacks_own_segment) {
+  static const char icmp[] =
+      "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+      "+0 bind(3, ..., ...) = 0\n"
+      "+0 listen(3, 1) = 0\n"
+      "+0 < S 0:0(0) win 65535 <mss 1460>\n"
+      "+0 > S. 0:0(0) ack 1 <mss 1460>\n"
+      "+0 < . 1:1(0) ack 1 win 65535\n"
+      "+0 accept(3, ..., ...) = 4\n"
+      "+0 write(4, ..., 100) = 100\n"
+      "+0 > P. 1:101(100) ack 1\n"
+      "+.01 < icmp unreachable port_unreachable [1:101(100)]\n";
+  struct seen s;
+  build_script(icmp, &s);
+  const sf_scn_event *e = &scn.ev[scn.n - 1];
+  ck_assert_uint_eq(e->kind, SF_SCN_RAW);
+  sf_pkt_view v;
+  ck_assert_int_eq(sf_pkt_decode(e->raw.bytes, e->raw.len, &v), 0);
+  ck_assert_int_eq(v.l4, SF_PKT_L4_ICMP);
+  ck_assert(v.icmp.csum_ok);
+  ck_assert_uint_eq(v.icmp.type, 3);
+  ck_assert_uint_eq(v.icmp.code, 3);
+  ck_assert(v.icmp.q.has_seq);
+  ck_assert_uint_eq(v.icmp.q.sport, SF_SCN_PORT);
+  ck_assert_uint_eq(v.icmp.q.dport, SF_SCN_PEER_PORT);
+  ck_assert_uint_eq(v.icmp.q.seq - s.stack_isn, 1);
+}
+END_TEST
+
 START_TEST(test_sha1_matches_the_fips_vectors) {
   char h[41];
   sf_sha1_hex("", 0, h);
@@ -388,6 +417,7 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_active_script_starts_in_syn_sent);
   tcase_add_test(tc, test_ts_ecr_echoes_the_stacks_real_tsval);
   tcase_add_test(tc, test_script_extensions_become_corruption_bits);
+  tcase_add_test(tc, test_icmp_errors_quote_the_stacks_own_segment);
   tcase_add_test(tc, test_sha1_matches_the_fips_vectors);
   tcase_add_test(tc, test_corpus_put_names_by_sha1_and_never_overwrites);
   tcase_add_test(tc, test_capture_gives_one_trace_per_connection_that_replays);

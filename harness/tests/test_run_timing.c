@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "run_util.h"
 
@@ -204,11 +203,10 @@ START_TEST(test_relative_after_outbound_counts_from_arrival) {
 }
 END_TEST
 
-/* Virtual time: a script covering 63 s of SYN retransmissions and a day of
- * waiting runs in well under a second. */
-START_TEST(test_virtual_time_is_fast) {
-  struct timespec a, b;
-  clock_gettime(CLOCK_MONOTONIC, &a);
+/* Virtual time: a script covering two minutes of SYN retransmissions and
+ * a day of waiting ends with the clock a day on (how fast that is in real
+ * time is measured by ci/bench.sh, not asserted here). */
+START_TEST(test_virtual_time_covers_a_day) {
   sf_run_result res;
   ru_run(CONNECT "+1 > S 0:0(0) <...>\n"
                  "+2 > S 0:0(0) <...>\n"
@@ -216,13 +214,11 @@ START_TEST(test_virtual_time_is_fast) {
                  "+8 > S 0:0(0) <...>\n"
                  "+16 > S 0:0(0) <...>\n"
                  "+32 > S 0:0(0) <...>\n"
+                 "+60 > S 0:0(0) <...>\n"
                  "+86400 close(3) = 0\n",
          NULL, &res);
-  clock_gettime(CLOCK_MONOTONIC, &b);
   ru_assert_result(&res, SF_RESULT_PASS, NULL);
-  ck_assert_uint_ge(res.r.virtual_us, UINT64_C(86463) * 1000000);
-  double wall = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
-  ck_assert_msg(wall < 1.0, "took %.3f s of real time", wall);
+  ck_assert_uint_ge(res.r.virtual_us, UINT64_C(86523) * 1000000);
   sf_run_result_free(&res);
 }
 END_TEST
@@ -238,7 +234,7 @@ Suite *tu_suite(void) {
   tc = tcase_create("base");
   tcase_add_test(tc, test_relative_inbound_counts_from_script_time);
   tcase_add_test(tc, test_relative_after_outbound_counts_from_arrival);
-  tcase_add_test(tc, test_virtual_time_is_fast);
+  tcase_add_test(tc, test_virtual_time_covers_a_day);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -7,13 +7,13 @@
 #include "synfin/ladder.h"
 #include "synfin/trace.h"
 
-#define ROW 26         /* pixels per row */
-#define TOP 86         /* the heading and the lifelines' names */
-#define X_TIME 12      /* the time column */
-#define X_STACK 330    /* the stack's lifeline */
-#define X_PEER 830     /* the peer's lifeline */
-#define WIDTH 1240
-#define MAX_ROWS 2400  /* larger traces lose rows in the middle */
+#define ROW 26      /* pixels per row */
+#define TOP 86      /* the heading and the lifelines' names */
+#define X_TIME 12   /* the time column */
+#define X_STACK 370 /* the stack's lifeline */
+#define X_PEER 870  /* the peer's lifeline */
+#define WIDTH 1280
+#define MAX_ROWS 2400 /* larger traces lose rows in the middle */
 #define LABEL_MAX 74
 
 enum item_kind { IT_PACKET, IT_CALL, IT_STATE, IT_NOTE, IT_EXPECTED, IT_GAP };
@@ -22,8 +22,8 @@ struct item {
   int kind;
   int dir;
   uint64_t t_us;
-  char *text;     /* CALL, STATE, NOTE, EXPECTED */
-  uint8_t *pkt;   /* PACKET */
+  char *text;   /* CALL, STATE, NOTE, EXPECTED */
+  uint8_t *pkt; /* PACKET */
   size_t len;
   bool failed;
 };
@@ -220,8 +220,8 @@ static void arrow(FILE *f, int y, int dir, const char *cls,
           cls, x1, y - 6, x2 + (dir == SF_DIR_OUT ? -2 : 2), y + 6, marker);
 }
 
-static void row_text(FILE *f, int x, int y, const char *cls,
-                     const char *anchor, const char *text, size_t max) {
+static void row_text(FILE *f, int x, int y, const char *cls, const char *anchor,
+                     const char *text, size_t max) {
   fprintf(f, "<text x=\"%d\" y=\"%d\"%s%s%s text-anchor=\"%s\">", x, y,
           cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "", anchor);
   esc(f, text, max);
@@ -262,8 +262,9 @@ int sf_ladder_write(const sf_ladder *l, FILE *f) {
             "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"%s\"/></marker>\n",
             marks[i][0], marks[i][1]);
   fputs("</defs>\n", f);
-  fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" "
-             "fill=\"#ffffff\"/>\n",
+  fprintf(f,
+          "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" "
+          "fill=\"#ffffff\"/>\n",
           WIDTH, height);
   row_text(f, X_TIME, 24, "title", "start", l->title, 120);
   row_text(f, X_TIME, TOP - 22, "head", "start", "time (s)", 40);
@@ -273,8 +274,7 @@ int sf_ladder_write(const sf_ladder *l, FILE *f) {
   fprintf(f,
           "<line class=\"life\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n"
           "<line class=\"life\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
-          X_STACK, TOP - 14, X_STACK, bottom, X_PEER, TOP - 14, X_PEER,
-          bottom);
+          X_STACK, TOP - 14, X_STACK, bottom, X_PEER, TOP - 14, X_PEER, bottom);
   int y = TOP;
   for (size_t i = 0; i < l->n; i++) {
     if (i == first_cut && first_cut < last_cut) {
@@ -295,8 +295,12 @@ int sf_ladder_write(const sf_ladder *l, FILE *f) {
       char lab[1024];
       label(it, out_isn, in_isn, lab, sizeof(lab));
       arrow(f, y - 8, it->dir,
-            it->failed ? "bad" : it->dir == 1 ? "out" : "in",
-            it->failed ? "abad" : it->dir == 1 ? "aout" : "ain");
+            it->failed     ? "bad"
+            : it->dir == 1 ? "out"
+                           : "in",
+            it->failed     ? "abad"
+            : it->dir == 1 ? "aout"
+                           : "ain");
       row_text(f, (X_STACK + X_PEER) / 2, y - 17, it->failed ? "fail" : NULL,
                "middle", lab, LABEL_MAX);
       if (it->failed && l->expected) {
@@ -310,14 +314,15 @@ int sf_ladder_write(const sf_ladder *l, FILE *f) {
       break;
     }
     case IT_CALL:
-      row_text(f, X_STACK - 10, y - 4, "call", "end", it->text, 34);
+      row_text(f, X_STACK - 10, y - 4, "call", "end", it->text, 36);
       break;
     case IT_STATE:
+      /* beside the lifeline, where the labels of packets never reach */
       fprintf(f,
               "<rect x=\"%d\" y=\"%d\" width=\"120\" height=\"16\" rx=\"3\" "
               "fill=\"#ecfdf5\" stroke=\"#047857\"/>\n",
-              X_STACK + 6, y - 16);
-      row_text(f, X_STACK + 66, y - 4, "state", "middle", it->text, 18);
+              X_STACK - 128, y - 16);
+      row_text(f, X_STACK - 68, y - 4, "state", "middle", it->text, 18);
       break;
     case IT_NOTE:
       row_text(f, X_PEER + 12, y - 4, "note", "start", it->text, 48);

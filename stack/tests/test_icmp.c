@@ -504,11 +504,24 @@ START_TEST(test_port_unreachable_about_our_syn_refuses_the_connection) {
 }
 END_TEST
 
+/* RFC 9293 MUST-56: a soft error does not abort, even while opening. */
 START_TEST(test_net_unreachable_about_our_syn_leaves_it_opening) {
   struct tu_out syn;
+  tu_profile_set(&t, "icmp_opening_abort", 0);
   int fd = connect_and_pop_syn(&syn);
   inject_error_about(&syn, 3, 0);
   ck_assert_int_eq(conn_state(fd), SF_TCP_SYN_SENT);
+  ck_assert_int_eq(so_error(fd), ENETUNREACH);
+  tu_expect_silence(&t);
+}
+END_TEST
+
+/* Linux (tcp_v4_err): a soft error about our SYN aborts the connect. */
+START_TEST(test_net_unreachable_about_our_syn_aborts_linux) {
+  struct tu_out syn;
+  int fd = connect_and_pop_syn(&syn);
+  inject_error_about(&syn, 3, 0);
+  ck_assert_int_eq(conn_state(fd), SF_TCP_CLOSED);
   ck_assert_int_eq(so_error(fd), ENETUNREACH);
   tu_expect_silence(&t);
 }
@@ -603,6 +616,7 @@ Suite *tu_suite(void) {
   tcase_add_test(tcp,
                  test_port_unreachable_about_our_syn_refuses_the_connection);
   tcase_add_test(tcp, test_net_unreachable_about_our_syn_leaves_it_opening);
+  tcase_add_test(tcp, test_net_unreachable_about_our_syn_aborts_linux);
   tcase_add_test(tcp, test_source_quench_about_our_syn_changes_nothing);
   tcase_add_test(tcp,
                  test_error_quoting_another_port_leaves_the_connection_alone);

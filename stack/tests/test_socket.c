@@ -1474,6 +1474,7 @@ END_TEST
 /* RFC 9293 3.8.5 (MUST-32): urgent data is signalled: POLLPRI. */
 START_TEST(test_poll_pollpri_for_urgent_data) {
   struct tu_conn c;
+  tu_profile_set(&t, "urg_oob", 0); /* inline, as RFC 9293 has it */
   open_conn(&c);
   ck_assert_int_eq(poll_one(c.fd, POLLPRI), 0);
   struct tu_seg s = {.flags = TH_ACK | TH_URG,

@@ -357,6 +357,7 @@ END_TEST
  * valid ACK still counts (MUST-66 allowance): here it acknowledges our
  * FIN, and the text is answered with an ACK. */
 START_TEST(test_zero_window_data_at_rcv_nxt_acks_our_fin) {
+  tu_profile_set(&t, "zero_wnd_drop_data", 0); /* the RFC rule */
   enter_zero_window(SF_TCP_FIN_WAIT_1);
   struct tu_seg s = {.ack = 1, .flags = TH_ACK | TH_PSH, .len = 10};
   tu_conn_send_seg(&t, &c, &s);
@@ -371,6 +372,7 @@ END_TEST
 /* The same for an ACK of our data: SND.UNA advances and the send buffer
  * empties though the text is dropped. */
 START_TEST(test_zero_window_data_at_rcv_nxt_acks_our_data) {
+  tu_profile_set(&t, "zero_wnd_drop_data", 0); /* the RFC rule */
   enter_zero_window(SF_TCP_ESTABLISHED);
   tu_write_n(&t, c.fd, 100);
   tu_conn_expect(&t, &c, TH_ACK | TH_PSH, nxt, rcv_rel(), 100);
@@ -389,6 +391,8 @@ END_TEST
 
 /* MUST-66: the URG field of a zero-window segment is processed. */
 START_TEST(test_zero_window_data_at_rcv_nxt_urgent_pointer_is_taken) {
+  tu_profile_set(&t, "zero_wnd_drop_data", 0); /* the RFC rule */
+  tu_profile_set(&t, "urg_oob", 0);
   enter_zero_window(SF_TCP_ESTABLISHED);
   struct tu_seg s = {.flags = TH_ACK | TH_URG, .urp = 5, .len = 10};
   tu_conn_send_seg(&t, &c, &s);
@@ -397,6 +401,18 @@ START_TEST(test_zero_window_data_at_rcv_nxt_urgent_pointer_is_taken) {
   struct pollfd p = {.fd = c.fd, .events = POLLPRI};
   ck_assert_int_eq(sf_poll(t.st, &p, 1), 1);
   ck_assert_int_eq(p.revents, POLLPRI);
+}
+END_TEST
+
+/* Linux (tcp_sequence): with data queued and a zero window, a segment with
+ * text is dropped whole, its ACK of our FIN included. */
+START_TEST(test_zero_window_data_segment_dropped_whole_linux) {
+  enter_zero_window(SF_TCP_FIN_WAIT_1);
+  struct tu_seg s = {.ack = 1, .flags = TH_ACK | TH_PSH, .len = 10};
+  tu_conn_send_seg(&t, &c, &s);
+  ck_assert_uint_eq(expect_ack(), 0);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_FIN_WAIT_1);
 }
 END_TEST
 
@@ -611,6 +627,7 @@ Suite *tu_suite(void) {
   tcase_add_test(zw, test_zero_window_data_at_rcv_nxt_acks_our_fin);
   tcase_add_test(zw, test_zero_window_data_at_rcv_nxt_acks_our_data);
   tcase_add_test(zw, test_zero_window_data_at_rcv_nxt_urgent_pointer_is_taken);
+  tcase_add_test(zw, test_zero_window_data_segment_dropped_whole_linux);
   suite_add_tcase(s, zw);
 
   TCase *wrap = tcase_create("wrap");

@@ -348,9 +348,8 @@ START_TEST(test_syn_received_passive_rst_listener_accepts_new_connection) {
 END_TEST
 
 /* MUST-11 and 3.10.7.4 second: SYN-RECEIVED reached from an active OPEN
- * (simultaneous open) is refused. The RFC says "connection refused"; Linux
- * reports ECONNRESET here. */
-START_TEST(test_syn_received_active_rst_refuses_connection) {
+ * (simultaneous open) ends with a RST. */
+static int syn_received_active_rst(void) {
   struct tu_conn c;
   tu_syn_sent(&t, &c);
   tu_conn_send(&t, &c, TH_SYN, 0);
@@ -359,7 +358,19 @@ START_TEST(test_syn_received_active_rst_refuses_connection) {
   tu_conn_send(&t, &c, TH_RST, 0);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
-  ck_assert_int_eq(tu_so_error(&t, c.fd), ECONNREFUSED);
+  return tu_so_error(&t, c.fd);
+}
+
+START_TEST(test_syn_received_active_rst_refuses_connection) {
+  /* The RFC says "connection refused" */
+  tu_profile_set(&t, "synrcvd_rst_refused", 1);
+  ck_assert_int_eq(syn_received_active_rst(), ECONNREFUSED);
+}
+END_TEST
+
+START_TEST(test_linux_syn_received_active_rst_resets_connection) {
+  /* Linux (tcp_reset): ECONNREFUSED only in SYN-SENT (as the kernel) */
+  ck_assert_int_eq(syn_received_active_rst(), ECONNRESET);
 }
 END_TEST
 
@@ -539,11 +550,23 @@ END_TEST
  * zero window. */
 START_TEST(test_rst_with_data_in_zero_window_resets) {
   struct tu_conn c;
+  tu_profile_set(&t, "zero_wnd_drop_data", 0); /* the RFC rule */
   open_zero_window(&c);
   tu_conn_send(&t, &c, TH_RST | TH_ACK, 20);
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
   ck_assert_int_eq(tu_so_error(&t, c.fd), ECONNRESET);
+}
+END_TEST
+
+/* Linux (tcp_sequence): with data queued and a zero window, a RST carrying
+ * data is dropped before its RST bit is looked at. */
+START_TEST(test_rst_with_data_in_zero_window_dropped_linux) {
+  struct tu_conn c;
+  open_zero_window(&c);
+  tu_conn_send(&t, &c, TH_RST | TH_ACK, 20);
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_ESTABLISHED);
+  ck_assert_int_eq(tu_so_error(&t, c.fd), 0);
 }
 END_TEST
 
@@ -781,6 +804,7 @@ Suite *tu_suite(void) {
   tcase_add_test(rcv,
                  test_syn_received_passive_rst_listener_accepts_new_connection);
   tcase_add_test(rcv, test_syn_received_active_rst_refuses_connection);
+  tcase_add_test(rcv, test_linux_syn_received_active_rst_resets_connection);
   tcase_add_test(rcv, test_established_exact_rst_resets_with_econnreset);
   tcase_add_test(rcv,
                  test_reset_connection_write_reports_econnreset_then_epipe);
@@ -799,6 +823,7 @@ Suite *tu_suite(void) {
   tcase_add_test(rcv, test_rst_with_data_resets);
   tcase_add_test(rcv, test_rst_in_zero_window_resets);
   tcase_add_test(rcv, test_rst_with_data_in_zero_window_resets);
+  tcase_add_test(rcv, test_rst_with_data_in_zero_window_dropped_linux);
   tcase_add_test(rcv, test_rst_in_zero_window_not_exact_is_dropped_silently);
   suite_add_tcase(s, rcv);
 

@@ -480,7 +480,9 @@ END_TEST
 
 START_TEST(test_user_timeout_gives_up_before_retries2) {
   /* RFC 9293 MUST-21, RFC 5482: TCP_USER_TIMEOUT bounds how long data stays
-   * unacknowledged; Linux clamps the last RTO to end exactly then */
+   * unacknowledged (counted from when it was sent); Linux clamps the last
+   * RTO to end exactly then */
+  tu_profile_set(&t, "user_timeout_from_rexmit", 0);
   struct tu_conn c;
   tu_open_passive_rtt(&t, &c, tu_opts_mss, sizeof(tu_opts_mss), 100 * MS);
   int ut = 1000;
@@ -498,6 +500,58 @@ START_TEST(test_user_timeout_gives_up_before_retries2) {
   tu_expect_silence(&t);
   ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
   ck_assert_int_eq(sf_write(t.st, c.fd, "x", 1), -ETIMEDOUT);
+}
+END_TEST
+
+START_TEST(test_linux_user_timeout_counts_from_the_first_retransmission) {
+  /* Linux (retrans_stamp): data sent at 0, retransmitted at 300 ms: the
+   * 1000 ms end at 1.3 s (the third RTO, due at 2.1 s, is clamped) */
+  struct tu_conn c;
+  tu_open_passive_rtt(&t, &c, tu_opts_mss, sizeof(tu_opts_mss), 100 * MS);
+  int ut = 1000;
+  ck_assert_int_eq(
+      sf_setsockopt(t.st, c.fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut)),
+      0);
+  uint64_t t0 = t.now;
+  tu_write_n(&t, c.fd, 100);
+  tu_drain(&t);
+  tu_advance(&t, 1300 * MS - 1);
+  tu_conn_expect_at(&t, &c, TH_ACK | TH_PSH, 1, 1, 100, t0 + 300 * MS);
+  tu_conn_expect_at(&t, &c, TH_ACK | TH_PSH, 1, 1, 100, t0 + 900 * MS);
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_ESTABLISHED);
+  tu_advance(&t, 1);
+  tu_expect_silence(&t);
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
+}
+END_TEST
+
+START_TEST(test_shrunk_window_retransmissions_do_not_count_against_r2) {
+  /* RFC 9293 MUST-37, Linux (tcp_retransmit_timer): the peer ACKs each
+   * retransmission with a zero window; R2 (2 here) does not end it */
+  struct tu_conn c;
+  tu_open_passive_rtt(&t, &c, tu_opts_mss, sizeof(tu_opts_mss), 100 * MS);
+  tu_profile_set(&t, "retries2", 2);
+  tu_write_n(&t, c.fd, 3000);
+  tu_drain(&t);
+  c.ack += 1460;
+  c.win = 0;
+  tu_send_tcp(&t, &(struct tu_seg){.sport = c.rport,
+                                   .dport = c.lport,
+                                   .seq = c.seq,
+                                   .ack = c.ack,
+                                   .flags = TH_ACK,
+                                   .win_zero = true});
+  for (int i = 0; i < 5; i++) {
+    tu_advance(&t, sf_stack_next_deadline(t.st) - t.now);
+    tu_conn_expect(&t, &c, TH_ACK, 1461, 1, 1460);
+    tu_send_tcp(&t, &(struct tu_seg){.sport = c.rport,
+                                     .dport = c.lport,
+                                     .seq = c.seq,
+                                     .ack = c.ack,
+                                     .flags = TH_ACK,
+                                     .win_zero = true});
+  }
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_ESTABLISHED);
 }
 END_TEST
 
@@ -764,6 +818,9 @@ Suite *tu_suite(void) {
   tcase_add_test(l, test_backoff_resets_on_a_new_ack_with_timestamps);
   tcase_add_test(l, test_retries2_exhausted_gives_up_with_etimedout);
   tcase_add_test(l, test_user_timeout_gives_up_before_retries2);
+  tcase_add_test(l,
+                 test_linux_user_timeout_counts_from_the_first_retransmission);
+  tcase_add_test(l, test_shrunk_window_retransmissions_do_not_count_against_r2);
   tcase_add_test(l, test_linux_sends_an_initial_window_of_ten_segments);
   tcase_add_test(l, test_slow_start_ack_of_one_segment_releases_two);
   tcase_add_test(l, test_linux_slow_start_grows_by_every_segment_acked);

@@ -325,7 +325,7 @@ END_TEST
 START_TEST(test_override_timeout_sends_what_a_small_window_allows) {
   /* RFC 9293 3.8.6.2.1 (the override timeout), Linux (tcp_write_wakeup):
    * when the persist timer fires with a window too small for the SWS
-   * rules, as much as fits goes out */
+   * rules, as much as fits goes out, with PSH (Linux) */
   struct tu_conn c;
   tu_open_passive_rtt(&t, &c, tu_opts_mss, sizeof(tu_opts_mss), 100 * MS);
   c.win = 500;
@@ -334,7 +334,7 @@ START_TEST(test_override_timeout_sends_what_a_small_window_allows) {
   tu_write_n(&t, c.fd, 3000);
   tu_expect_silence(&t);
   tu_advance(&t, 300 * MS);
-  tu_conn_expect_at(&t, &c, TH_ACK, 1, 1, 500, t0 + 300 * MS);
+  tu_conn_expect_at(&t, &c, TH_ACK | TH_PSH, 1, 1, 500, t0 + 300 * MS);
   tu_expect_silence(&t);
 }
 END_TEST
@@ -627,6 +627,15 @@ START_TEST(test_urgent_data_is_not_held_by_nagle) {
 }
 END_TEST
 
+/* Peer data "abc!" with the urgent pointer after the '!'. */
+static void send_urgent_abc(struct tu_conn *c) {
+  tu_conn_send_seg(&t, c,
+                   &(struct tu_seg){.flags = TH_ACK | TH_URG | TH_PSH,
+                                    .urp = 4,
+                                    .data = (const uint8_t *)"abc!",
+                                    .len = 4});
+}
+
 START_TEST(test_inbound_urgent_data_raises_pollpri) {
   /* RFC 9293 3.8.5 (MUST-32) */
   struct tu_conn c;
@@ -644,20 +653,77 @@ START_TEST(test_inbound_urgent_data_raises_pollpri) {
 END_TEST
 
 START_TEST(test_inbound_urgent_data_is_read_inline) {
-  /* SO_OOBINLINE semantics: the urgent byte is part of the stream */
+  /* SO_OOBINLINE: the urgent byte stays part of the stream */
   struct tu_conn c;
   tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
-  const uint8_t data[4] = {'a', 'b', 'c', '!'};
-  tu_conn_send_seg(
-      &t, &c,
-      &(struct tu_seg){
-          .flags = TH_ACK | TH_URG | TH_PSH, .urp = 4, .data = data, .len = 4});
+  int on = 1;
+  ck_assert_int_eq(
+      sf_setsockopt(t.st, c.fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)), 0);
+  send_urgent_abc(&c);
   uint8_t buf[8];
   ck_assert_int_eq(sf_recv(t.st, c.fd, buf, sizeof(buf), MSG_OOB), -EINVAL);
   ck_assert_int_eq(sf_read(t.st, c.fd, buf, sizeof(buf)), 4);
-  ck_assert_mem_eq(buf, data, 4);
+  ck_assert_mem_eq(buf, "abc!", 4);
   struct pollfd p = {.fd = c.fd, .events = POLLPRI};
   ck_assert_int_eq(sf_poll(t.st, &p, 1), 0);
+}
+END_TEST
+
+/* Linux (RFC 6093 3.4): the last urgent octet is read with MSG_OOB, once,
+ * and is not part of the stream. */
+START_TEST(test_inbound_urgent_octet_is_read_out_of_band) {
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
+  send_urgent_abc(&c);
+  uint8_t buf[8];
+  ck_assert_int_eq(sf_recv(t.st, c.fd, buf, sizeof(buf), MSG_OOB | MSG_PEEK),
+                   1);
+  ck_assert_int_eq(sf_recv(t.st, c.fd, buf, sizeof(buf), MSG_OOB), 1);
+  ck_assert_int_eq(buf[0], '!');
+  ck_assert_int_eq(sf_recv(t.st, c.fd, buf, sizeof(buf), MSG_OOB), -EINVAL);
+  ck_assert_int_eq(sf_read(t.st, c.fd, buf, sizeof(buf)), 3);
+  ck_assert_mem_eq(buf, "abc", 3);
+  ck_assert_int_eq(sf_read(t.st, c.fd, buf, sizeof(buf)), -EAGAIN);
+}
+END_TEST
+
+/* Linux (tcp_recvmsg): a read stops in front of the urgent octet; the next
+ * one steps over it. */
+START_TEST(test_read_stops_at_urgent_mark) {
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
+  const uint8_t data[6] = {'a', 'b', 'c', '!', 'd', 'e'};
+  tu_conn_send_seg(
+      &t, &c,
+      &(struct tu_seg){
+          .flags = TH_ACK | TH_URG | TH_PSH, .urp = 4, .data = data, .len = 6});
+  uint8_t buf[8];
+  ck_assert_int_eq(sf_read(t.st, c.fd, buf, sizeof(buf)), 3);
+  ck_assert_mem_eq(buf, "abc", 3);
+  ck_assert_int_eq(sf_read(t.st, c.fd, buf, sizeof(buf)), 2);
+  ck_assert_mem_eq(buf, "de", 2);
+  ck_assert_int_eq(sf_recv(t.st, c.fd, buf, sizeof(buf), MSG_OOB), -EINVAL);
+}
+END_TEST
+
+/* Linux (tcp_poll): POLLPRI once the urgent octet is here, not when the
+ * pointer is announced ahead of it; MSG_OOB meanwhile finds nothing yet. */
+START_TEST(test_pollpri_waits_for_the_urgent_octet) {
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
+  tu_conn_send_seg(&t, &c,
+                   &(struct tu_seg){.flags = TH_ACK | TH_URG | TH_PSH,
+                                    .urp = 20,
+                                    .len = 10});
+  struct pollfd p = {.fd = c.fd, .events = POLLPRI | POLLIN};
+  ck_assert_int_eq(sf_poll(t.st, &p, 1), 1);
+  ck_assert_int_eq(p.revents, POLLIN);
+  uint8_t buf[16];
+  ck_assert_int_eq(sf_recv(t.st, c.fd, buf, sizeof(buf), MSG_OOB), -EAGAIN);
+  tu_conn_send_seg(
+      &t, &c, &(struct tu_seg){.seq = 10, .flags = TH_ACK | TH_PSH, .len = 10});
+  ck_assert_int_eq(sf_poll(t.st, &p, 1), 1);
+  ck_assert_int_eq(p.revents, POLLPRI | POLLIN);
 }
 END_TEST
 
@@ -810,11 +876,9 @@ Suite *tu_suite(void) {
       l, test_sender_holds_a_small_segment_below_half_the_largest_window);
   tcase_add_test(l, test_sender_holds_a_small_segment_in_a_small_usable_window);
   tcase_add_test(l, test_override_timeout_sends_what_a_small_window_allows);
-  tcase_add_test(l,
-                 test_linux_window_is_zero_once_less_than_a_segment_is_free);
+  tcase_add_test(l, test_linux_window_is_zero_once_less_than_a_segment_is_free);
   tcase_add_test(l, test_linux_window_reopens_when_a_whole_segment_is_read);
-  tcase_add_test(l,
-                 test_linux_ack_moves_the_right_edge_by_the_bytes_received);
+  tcase_add_test(l, test_linux_ack_moves_the_right_edge_by_the_bytes_received);
   tcase_add_test(l, test_announced_right_edge_never_moves_left);
   tcase_add_test(l, test_linux_takes_what_the_window_offered_beyond_so_rcvbuf);
   tcase_add_test(l, test_linux_small_segments_share_a_buffer);
@@ -827,6 +891,9 @@ Suite *tu_suite(void) {
   tcase_add_test(l, test_urgent_data_is_not_held_by_nagle);
   tcase_add_test(l, test_inbound_urgent_data_raises_pollpri);
   tcase_add_test(l, test_inbound_urgent_data_is_read_inline);
+  tcase_add_test(l, test_inbound_urgent_octet_is_read_out_of_band);
+  tcase_add_test(l, test_read_stops_at_urgent_mark);
+  tcase_add_test(l, test_pollpri_waits_for_the_urgent_octet);
   tcase_add_test(l, test_urgent_pointer_without_urg_flag_is_ignored);
   tcase_add_test(l, test_no_sack_blocks_without_sack_permitted);
   tcase_add_test(l, test_sack_holds_at_most_three_blocks_beside_timestamps);

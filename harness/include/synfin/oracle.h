@@ -60,6 +60,7 @@ typedef struct sf_oracle {
   uint32_t iss, fin_seq, ts_last;
   uint64_t app_written, app_read;
   uint32_t packets_this_event;
+  uint32_t test_snd_max; /* SF_ORACLE_TEST_TRIP builds only */
   uint8_t buf[65536];
 } sf_oracle;
 

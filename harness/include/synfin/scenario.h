@@ -38,13 +38,13 @@ extern "C" {
 /* Where a scenario begins. The setup is driven by the harness (a listener
  * and, for the connected starts, a clean handshake) before the events. */
 enum sf_scn_start {
-  SF_SCN_LISTEN = 0,       /* a listener on 8080, nothing else */
-  SF_SCN_SYN_RECEIVED,     /* the peer's SYN answered, not yet ACKed */
-  SF_SCN_ESTABLISHED,      /* passive open done, connection accepted */
-  SF_SCN_SYN_SENT,         /* connect() sent a SYN */
+  SF_SCN_LISTEN = 0,         /* a listener on 8080, nothing else */
+  SF_SCN_SYN_RECEIVED,       /* the peer's SYN answered, not yet ACKed */
+  SF_SCN_ESTABLISHED,        /* passive open done, connection accepted */
+  SF_SCN_SYN_SENT,           /* connect() sent a SYN */
   SF_SCN_ACTIVE_ESTABLISHED, /* connect() completed */
-  SF_SCN_CLOSE_WAIT,       /* the peer's FIN received */
-  SF_SCN_FIN_WAIT_1,       /* close() sent our FIN */
+  SF_SCN_CLOSE_WAIT,         /* the peer's FIN received */
+  SF_SCN_FIN_WAIT_1,         /* close() sent our FIN */
   SF_SCN_START_COUNT
 };
 
@@ -71,9 +71,9 @@ typedef struct sf_scn_setup {
   uint8_t sock_flags; /* SF_SCN_* */
   uint16_t peer_mss;  /* 0: 1460 */
   uint8_t peer_wscale;
-  uint16_t peer_win;  /* raw window field of the peer's segments */
-  uint16_t prefill;   /* bytes the application writes after the setup */
-  uint8_t seed;       /* the stack's seed */
+  uint16_t peer_win; /* raw window field of the peer's segments */
+  uint16_t prefill;  /* bytes the application writes after the setup */
+  uint8_t seed;      /* the stack's seed */
 } sf_scn_setup;
 
 enum sf_scn_kind {
@@ -90,8 +90,8 @@ enum sf_scn_kind {
 enum {
   SF_SCN_BAD_TCP_CSUM = 1u << 0,
   SF_SCN_BAD_IP_CSUM = 1u << 1,
-  SF_SCN_BAD_DOFF = 1u << 2,   /* data offset from `doff` instead */
-  SF_SCN_FRAGMENT = 1u << 3,   /* sent as 8-byte fragments */
+  SF_SCN_BAD_DOFF = 1u << 2, /* data offset from `doff` instead */
+  SF_SCN_FRAGMENT = 1u << 3, /* sent as 8-byte fragments */
   SF_SCN_FRAG_REVERSE = 1u << 4,
 };
 
@@ -101,10 +101,10 @@ typedef struct sf_scn_segment {
   int32_t ack_delta; /* ack = stack's SND.UNA + ack_delta */
   uint16_t win;
   uint16_t urg;
-  uint16_t len;      /* payload bytes (the peer's data pattern) */
-  uint8_t corrupt;   /* SF_SCN_BAD_* */
-  uint8_t doff;      /* with SF_SCN_BAD_DOFF: the data offset in words */
-  uint8_t nopt;      /* bytes of TCP options as written */
+  uint16_t len;    /* payload bytes (the peer's data pattern) */
+  uint8_t corrupt; /* SF_SCN_BAD_* */
+  uint8_t doff;    /* with SF_SCN_BAD_DOFF: the data offset in words */
+  uint8_t nopt;    /* bytes of TCP options as written */
   uint8_t opt[SF_SCN_MAX_OPTS];
 } sf_scn_segment;
 
@@ -127,10 +127,10 @@ enum sf_scn_op {
   SF_SCN_SHUT_WR,
   SF_SCN_CLOSE,
   SF_SCN_ACCEPT,
-  SF_SCN_CONNECT,  /* a second, active connection */
-  SF_SCN_LINGER0,  /* SO_LINGER {1, 0} */
+  SF_SCN_CONNECT, /* a second, active connection */
+  SF_SCN_LINGER0, /* SO_LINGER {1, 0} */
   SF_SCN_NODELAY_ON,
-  SF_SCN_URGENT,   /* send(arg bytes, MSG_OOB) */
+  SF_SCN_URGENT, /* send(arg bytes, MSG_OOB) */
   SF_SCN_OP_COUNT
 };
 
@@ -183,8 +183,7 @@ int sf_scn_validate(const uint8_t *buf, size_t len, size_t *off, char *msg,
  * SACK), then one raw event per datagram (a length past the end takes
  * what is left; at most SF_SCN_MAX_RAW bytes each, the rest read as the
  * next length). Returns the bytes used. */
-size_t sf_scn_from_datagrams(const uint8_t *data, size_t size,
-                             sf_scenario *s);
+size_t sf_scn_from_datagrams(const uint8_t *data, size_t size, sf_scenario *s);
 
 #ifdef __cplusplus
 }

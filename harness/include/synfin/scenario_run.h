@@ -50,7 +50,7 @@ typedef struct sf_scn_inbound {
   const uint8_t *pkt; /* IPv4 datagram, len bytes (corruption applied) */
   size_t len;
   uint8_t flags;
-  uint32_t seq, ack;  /* as resolved */
+  uint32_t seq, ack; /* as resolved */
   uint16_t win, urg;
   uint16_t payload;   /* bytes of the peer's pattern */
   uint8_t corrupt;    /* SF_SCN_BAD_* */
@@ -66,8 +66,7 @@ typedef struct sf_scn_observer {
                  size_t len);
   /* Before each event; after the last, once more with index the number
    * of events and ev NULL: the final check (the app oracle's reads). */
-  void (*event)(void *ctx, size_t index, const sf_scn_event *ev,
-                uint64_t t_us);
+  void (*event)(void *ctx, size_t index, const sf_scn_event *ev, uint64_t t_us);
   void (*state)(void *ctx, int old_state, int new_state, uint64_t t_us);
   void (*call)(void *ctx, const char *what, long result, uint64_t t_us);
   void *ctx;

@@ -14,9 +14,9 @@
 extern "C" {
 #endif
 
-#define SF_HARNESS_SEED 1         /* the runners' default seed */
-#define SF_HARNESS_MTU 1500       /* the default MTU (scripts: --mss) */
-#define SF_HARNESS_MAX_SOCKETS 32 /* listeners, connections, TIME-WAITs */
+#define SF_HARNESS_SEED 1              /* the runners' default seed */
+#define SF_HARNESS_MTU 1500            /* the default MTU (scripts: --mss) */
+#define SF_HARNESS_MAX_SOCKETS 32      /* listeners, connections, TIME-WAITs */
 #define SF_HARNESS_MAX_BUF (16u << 20) /* largest buffer per direction */
 
 /* Fills *cfg for a stack at `local` (host order) with `profile`: the

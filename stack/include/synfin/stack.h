@@ -122,6 +122,13 @@ typedef struct sf_profile {
   uint32_t tlp_delack_us;       /* PTO extra with one segment in flight
                                    (WCDelAckT, RFC 8985 7.2) */
   uint32_t tlp_extra_us;        /* PTO extra otherwise (Linux: 2 jiffies) */
+  uint32_t synrcvd_rst_refused; /* a RST in SYN-RECEIVED of an active open
+                                   reports ECONNREFUSED (RFC 9293
+                                   3.10.7.4); 0: ECONNRESET (Linux) */
+  uint32_t user_timeout_from_rexmit; /* TCP_USER_TIMEOUT counts from the
+                                        first retransmission (Linux); 0:
+                                        from when the data was sent (RFC
+                                        5482 3) */
   uint32_t ss_max_segs;         /* slow start grows cwnd by at most this many
                                    segments per ACK (RFC 5681 3.1: 1); 0: by every
                                    segment the ACK covers (Linux) */
@@ -142,15 +149,17 @@ typedef struct sf_profile {
   uint32_t keepcnt;
   uint32_t persist_min_us; /* zero-window probe interval bounds */
   uint32_t persist_max_us;
-  uint32_t ttl;             /* IPv4 TTL of outgoing datagrams */
-  uint32_t dont_fragment;   /* set DF on outgoing TCP segments */
-  uint32_t ts_hz;           /* timestamp clock rate (RFC 7323 5.4) */
-  uint32_t icmp_hard_abort; /* ICMP hard errors abort in every state, not
-                               only in SYN-SENT (RFC 9293 SHLD-26) */
-  uint32_t mss_default;     /* send MSS when the peer sent none (MUST-15) */
-  uint32_t zwp_data_byte;   /* zero-window probes carry one byte of data;
-                               0: an empty segment at SND.UNA-1 (Linux) */
-  uint32_t syn_data_accept; /* queue data carried by a SYN-ACK */
+  uint32_t ttl;                /* IPv4 TTL of outgoing datagrams */
+  uint32_t dont_fragment;      /* set DF on outgoing TCP segments */
+  uint32_t ts_hz;              /* timestamp clock rate (RFC 7323 5.4) */
+  uint32_t icmp_hard_abort;    /* ICMP hard errors abort in every state, not
+                                  only in SYN-SENT (RFC 9293 SHLD-26) */
+  uint32_t icmp_opening_abort; /* any ICMP error aborts an active open
+                                  (Linux); 0: only hard ones (MUST-56) */
+  uint32_t mss_default;        /* send MSS when the peer sent none (MUST-15) */
+  uint32_t zwp_data_byte;      /* zero-window probes carry one byte of data;
+                                  0: an empty segment at SND.UNA-1 (Linux) */
+  uint32_t syn_data_accept;    /* queue data carried by a SYN-ACK */
   uint32_t oow_ack_ratelimit_us; /* at most one ACK to out-of-window or
                                     challenged segments per interval */
   uint32_t fin_wait2_timeout_us; /* orphaned FIN-WAIT-2 lifetime; 0: none */
@@ -162,6 +171,13 @@ typedef struct sf_profile {
   uint32_t window_update_double; /* after a read, announce the window only
                                     once it doubled (Linux); 0: when it grew
                                     by min(RCV.BUFF/2, MSS) (RFC 9293) */
+  uint32_t zero_wnd_drop_data;   /* with a zero window and data queued, a
+                                    segment carrying data is dropped whole
+                                    (Linux tcp_sequence); 0: its ACK, URG
+                                    and RST are taken (RFC 9293 MUST-66) */
+  uint32_t urg_oob;              /* the last urgent octet is delivered out of
+                                    band unless SO_OOBINLINE (Linux, RFC 6093
+                                    3.4); 0: inline (RFC 9293 3.8.5) */
 } sf_profile;
 
 /* Fills *p with a named profile. Returns 0 or -EINVAL. */
