@@ -120,8 +120,25 @@ static const struct row *find(const struct doc *d, const char *spec) {
   return NULL;
 }
 
-int sf_linux_status_check(const char *path, const struct item *items,
-                          size_t n, int sut) {
+int sf_linux_status_mismatches(const char *path, const struct item *items,
+                               size_t n, int sut, bool *differs) {
+  struct doc d;
+  int rc = read_doc(path, &d, true);
+  if (rc < 0)
+    return rc;
+  int count = 0;
+  for (size_t i = 0; i < n; i++) {
+    const struct row *row = find(&d, items[i].path);
+    differs[i] =
+        !row || strcmp(row->linux_st, words[items[i].res[sut].r.status]) != 0;
+    count += differs[i];
+  }
+  free_doc(&d);
+  return count;
+}
+
+int sf_linux_status_check(const char *path, const struct item *items, size_t n,
+                          int sut) {
   struct doc d;
   int rc = read_doc(path, &d, true);
   if (rc < 0)
@@ -156,8 +173,8 @@ static void put_note(FILE *f, const char *s) {
     fputc(*s == '|' ? '/' : (*s == '\n' ? ' ' : *s), f);
 }
 
-int sf_linux_status_update(const char *path, const struct item *items,
-                           size_t n, int sut, int stack) {
+int sf_linux_status_update(const char *path, const struct item *items, size_t n,
+                           int sut, int stack) {
   struct doc old;
   int rc = read_doc(path, &old, false);
   if (rc < 0)

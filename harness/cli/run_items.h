@@ -25,9 +25,13 @@ static inline const char *sf_sut_name(enum sf_sut_kind k) {
  * results in items[].res, `stack` that of the stack's or -1. Check returns
  * the number of specs whose status differs from the document (printing
  * them), or -errno; update rewrites the document, keeping its notes. */
-int sf_linux_status_check(const char *path, const struct item *items,
-                          size_t n, int sut);
-int sf_linux_status_update(const char *path, const struct item *items,
-                           size_t n, int sut, int stack);
+int sf_linux_status_check(const char *path, const struct item *items, size_t n,
+                          int sut);
+int sf_linux_status_update(const char *path, const struct item *items, size_t n,
+                           int sut, int stack);
+/* Sets differs[i] for each spec whose linux status is not the documented
+ * one; returns how many, or -errno. */
+int sf_linux_status_mismatches(const char *path, const struct item *items,
+                               size_t n, int sut, bool *differs);
 
 #endif

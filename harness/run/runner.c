@@ -785,6 +785,7 @@ static void runner_free(struct runner *r) {
   free(r->calls);
   sf_strbuf_free(&r->reason);
   sf_strbuf_free(&r->details);
+  sf_strbuf_free(&r->notices);
   if (r->sut)
     r->sut->ops->destroy(r->sut);
   free(r->oracle);
@@ -855,7 +856,6 @@ void sf_run_file(const char *path, const sf_run_options *o,
     write_svg(r, o->svg_path, res);
   if (r->notices.len && o->trace)
     fputs(sf_strbuf_str(&r->notices), o->trace);
-  sf_strbuf_free(&r->notices);
   fill_result(r, res);
   if (o->trace && r->sut)
     fprintf(o->trace, "trace hash %016llx (%llu packets)\n",

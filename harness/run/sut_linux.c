@@ -398,7 +398,7 @@ static const struct {
     {"/proc/sys/net/ipv4/tcp_timestamps", "1"},
     {"/proc/sys/net/ipv4/tcp_sack", "1"},
     {"/proc/sys/net/ipv4/tcp_window_scaling", "1"},
-    {"/proc/sys/net/ipv4/tcp_syn_retries", "5"},
+    {"/proc/sys/net/ipv4/tcp_syn_retries", "6"},
     {"/proc/sys/net/ipv4/tcp_synack_retries", "5"},
     {"/proc/sys/net/ipv4/tcp_ecn", "0"},
     {"/proc/sys/net/ipv4/tcp_slow_start_after_idle", "0"},
