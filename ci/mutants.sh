@@ -23,7 +23,7 @@ synfin=$src/build/harness/synfin
 
 caught=0 total=0 bad=0
 printf '%-36s %-8s %s\n' mutant result "failing specs (first)"
-while IFS=$'\t' read -r name file orig repl what; do
+while IFS=$'\t' read -r -u 3 name file orig repl what; do
   case $name in '' | '#'*) continue ;; esac
   if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qxF "$name"; then
     continue
@@ -46,7 +46,7 @@ while IFS=$'\t' read -r name file orig repl what; do
   else
     out=$("$synfin" run --no-color -j"$(nproc)" "$root/specs" 2>&1 || true)
     fails=$(printf '%s\n' "$out" | grep -c '^FAIL' || true)
-    first=$(printf '%s\n' "$out" | grep -m1 '^FAIL' | sed 's/^FAIL *//; s|'"$root"'/||; s/:.*//')
+    first=$(printf '%s\n' "$out" | grep -m1 '^FAIL' | sed 's/^FAIL *//; s|'"$root"'/||; s/:.*//' || true)
     if [ "$fails" -gt 0 ]; then
       caught=$((caught + 1))
       printf '%-36s %-8s %s\n' "$name" caught "$fails: $first"
@@ -56,6 +56,6 @@ while IFS=$'\t' read -r name file orig repl what; do
     fi
   fi
   cp "$root/$file" "$f"
-done <ci/mutants.tsv
+done 3<ci/mutants.tsv
 echo "$caught of $total mutants caught by specs/"
 [ "$bad" -eq 0 ]
