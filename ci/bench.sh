@@ -6,7 +6,8 @@
 #   ci/bench.sh [SECTION...]   loopback, suite, fuzz (default: all three)
 #
 #   BENCH_MB         loopback: megabytes to send (default 50)
-#   BENCH_FUZZ_RUNS  fuzz: libFuzzer runs per build (default 20000)
+#   BENCH_FUZZ_RUNS  fuzz: libFuzzer runs per build (default 100000)
+#   BENCH_TMPDIR     fuzz: where the work folder goes (default /dev/shm)
 #   BUILD_JOBS       build parallelism (default: nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ sections=("$@")
 for s in "${sections[@]}"; do
   case $s in
   loopback | suite | fuzz) ;;
-  -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "ci/bench.sh: unknown section $s (loopback, suite, fuzz)" >&2; exit 2 ;;
   esac
 done
@@ -54,11 +55,17 @@ fi
 # ---- fuzz target speed ----
 # tcp_scenario_fuzzer under libFuzzer, without sanitizers (the
 # libfuzzer-nosan preset) and with ASan+UBSan (the libfuzzer preset, what
-# ci/fuzz.sh runs): a fixed number of runs (-runs, seed inputs included)
-# with -seed=1 from a copy of the committed seeds, with the dictionary and
-# the structure-aware mutator, one process (no -fork). The rate is
-# stat::number_of_executed_units over the wall time of the process, and
-# libFuzzer's own stat::average_exec_per_sec (whole seconds, so coarse).
+# ci/fuzz.sh runs): a fixed number of executions (-runs, the inputs loaded
+# at start included) from a copy of the committed seeds, with the
+# dictionary and the structure-aware mutator, one process at a time (no
+# -fork). libFuzzer stops at the first finding (the stack has shallow
+# ones), so the run goes on in a new process, -seed=2, 3, ..., from the
+# corpus grown so far, until the executions are done. The rate is the sum
+# of libFuzzer's stat::number_of_executed_units over the wall time of the
+# processes: start-up, corpus loading and the findings' reports (not
+# symbolized) included. libFuzzer's own stat::average_exec_per_sec counts
+# whole seconds (0 under one second), so it is shown for the longest
+# process only.
 fuzz_tmp=''
 cleanup() { [ -z "$fuzz_tmp" ] || rm -rf "$fuzz_tmp"; }
 trap cleanup EXIT
@@ -68,15 +75,15 @@ stat_of() { # libFuzzer log, stat name -> value (empty when missing)
 }
 
 fuzz_speed() {
-  local target=tcp_scenario_fuzzer runs=${BENCH_FUZZ_RUNS:-20000}
-  local seeds=corpus/$target dict=corpus/$target.dict
-  [[ $runs =~ ^[1-9][0-9]*$ ]] || {
+  local target=tcp_scenario_fuzzer runs=${BENCH_FUZZ_RUNS:-100000}
+  local seeds=corpus/$target dict=corpus/$target.dict max_procs=1000
+  [[ $runs =~ ^[1-9][0-9]{0,11}$ ]] || {
     echo "ci/bench.sh: BENCH_FUZZ_RUNS must be a positive number" >&2
     exit 2
   }
   local nseeds=0
   [ -d "$seeds" ] && nseeds=$(find "$seeds" -type f | wc -l)
-  echo "== fuzz target speed ($target, libFuzzer, -runs=$runs -seed=1, $nseeds seeds from $seeds)"
+  echo "== fuzz target speed ($target, libFuzzer, $runs executions from seed 1, $nseeds seeds from $seeds)"
   if [ "$nseeds" -eq 0 ]; then
     echo "  no seeds in $seeds: skipped"
     return 0
@@ -96,11 +103,19 @@ fuzz_speed() {
     cmake --build --preset "$preset" -j"$build_jobs" --target "$target" >/dev/null
   done
 
-  fuzz_tmp=$(mktemp -d)
-  local args=(-runs="$runs" -seed=1 -max_len=4096 -timeout=10
-    -rss_limit_mb=4096 -print_final_stats=1)
+  # the work folder in memory when there is a tmpfs (corpus writes and
+  # reloads on a disk made the rates vary by half from one run to the next)
+  local tmp_parent=${BENCH_TMPDIR:-/dev/shm}
+  if [ -d "$tmp_parent" ] && [ -w "$tmp_parent" ]; then
+    fuzz_tmp=$(mktemp -d "$tmp_parent/synfin-bench.XXXXXX")
+  else
+    fuzz_tmp=$(mktemp -d)
+  fi
+  local args=(-max_len=4096 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+    -artifact_prefix="$fuzz_tmp/artifacts/")
   [ -f "$dict" ] && args+=(-dict="$(pwd)/$dict")
-  local bin log start end rc units eps what crash
+  local bin log start end rc units eps what first total wall procs findings
+  local best_units best_eps
   local -A rate=()
   for preset in libfuzzer-nosan libfuzzer; do
     case $preset in libfuzzer) what="ASan+UBSan" ;; *) what="no sanitizers" ;; esac
@@ -108,28 +123,43 @@ fuzz_speed() {
     rm -rf "$fuzz_tmp/corpus" "$fuzz_tmp/artifacts"
     mkdir -p "$fuzz_tmp/corpus" "$fuzz_tmp/artifacts"
     find "$seeds" -type f -exec cp -t "$fuzz_tmp/corpus" {} +
-    log=$fuzz_tmp/$preset.log
-    rc=0
-    start=$(date +%s.%N)
-    (cd "$fuzz_tmp" && exec "$bin" "${args[@]}" -artifact_prefix="$fuzz_tmp/artifacts/" \
-      "$fuzz_tmp/corpus") >"$log" 2>&1 || rc=$?
-    end=$(date +%s.%N)
-    units=$(stat_of "$log" number_of_executed_units)
-    eps=$(stat_of "$log" average_exec_per_sec)
-    if [ -z "$units" ]; then
-      echo "  $preset ($what): no final stats (exit $rc); the end of its log:"
-      tail -n 5 "$log" | sed 's/^/    /'
-      continue
+    total=0 wall=0 procs=0 findings=0 first='' best_units=0 best_eps=''
+    while [ "$total" -lt "$runs" ] && [ "$procs" -lt "$max_procs" ]; do
+      procs=$((procs + 1))
+      log=$fuzz_tmp/$preset.$procs.log
+      rc=0
+      start=$(date +%s.%N)
+      (cd "$fuzz_tmp" && ASAN_OPTIONS=${ASAN_OPTIONS:-symbolize=0} \
+        UBSAN_OPTIONS=${UBSAN_OPTIONS:-symbolize=0} exec "$bin" "${args[@]}" \
+        -runs=$((runs - total)) -seed="$procs" "$fuzz_tmp/corpus") >"$log" 2>&1 || rc=$?
+      end=$(date +%s.%N)
+      units=$(stat_of "$log" number_of_executed_units)
+      eps=$(stat_of "$log" average_exec_per_sec)
+      if [ -z "$units" ] || [ "$units" -eq 0 ]; then
+        echo "  $preset ($what): process $procs ended without executions (exit $rc); the end of its log:"
+        tail -n 5 "$log" | sed 's/^/    /'
+        break
+      fi
+      total=$((total + units))
+      wall=$(awk -v w="$wall" -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", w + (e - s) }')
+      if [ "$units" -gt "$best_units" ]; then
+        best_units=$units best_eps=${eps:-?}
+        [ "$best_eps" != 0 ] || best_eps="<1 s, no"
+      fi
+      [ "$rc" -eq 0 ] && break
+      findings=$((findings + 1))
+      [ -n "$first" ] || first=$(grep -m1 -E 'ERROR: |^synfin oracle |runtime error:' "$log" |
+        sed -E 's/^==[0-9]+== ?//; s/ on unknown address.*//' || true)
+    done
+    [ "$total" -gt 0 ] || continue
+    rate[$preset]=$(awk -v u="$total" -v w="$wall" 'BEGIN { printf "%.0f", (w > 0) ? u / w : 0 }')
+    printf '  %-16s %-14s %8d runs in %6.1f s = %6d exec/s (%d process(es); libFuzzer: %s exec/s over %d runs)\n' \
+      "$preset" "$what" "$total" "$wall" "${rate[$preset]}" "$procs" "${best_eps:-?}" "$best_units"
+    if [ "$findings" -gt 0 ]; then
+      echo "    $findings finding(s) ended a process; the first: ${first:-see the log}"
     fi
-    rate[$preset]=$(awk -v u="$units" -v s="$start" -v e="$end" \
-      'BEGIN { printf "%.0f", e > s ? u / (e - s) : 0 }')
-    awk -v p="$preset" -v w="$what" -v u="$units" -v s="$start" -v e="$end" \
-      -v r="${rate[$preset]}" -v l="${eps:-?}" \
-      'BEGIN { printf "  %-16s %-14s %7d runs in %6.1f s = %6d exec/s (libFuzzer: %s exec/s)\n",
-                 p, w, u, e - s, r, l }'
-    if [ "$rc" -ne 0 ]; then
-      crash=$(grep -m1 -E 'ERROR: |^synfin oracle |runtime error:' "$log" || true)
-      echo "    stopped early (exit $rc) at a finding: ${crash:-see the log}"
+    if [ "$total" -lt "$runs" ]; then
+      echo "    stopped short of $runs executions"
     fi
   done
   if [ -n "${rate[libfuzzer-nosan]:-}" ] && [ -n "${rate[libfuzzer]:-}" ] &&

@@ -134,7 +134,7 @@ struct sf_tcb {
   bool tlp_out;         /* a probe is out: the episode ends at tlp_high */
   bool tlp_retrans;     /* ... and it was a retransmission */
   uint32_t tlp_high;    /* SND.NXT when the probe went out */
-  uint32_t last_seg;    /* where the last segment of new data began */
+  uint32_t last_seg;    /* where the last new segment (data, FIN) began */
   uint64_t tlp_rto_due; /* when the RTO the probe timer stands in for is due */
   bool rto_loss;        /* an RTO's loss recovery runs up to rto_loss_high */
   uint32_t rto_loss_high;

@@ -598,8 +598,8 @@ static bool send_data(sf_stack *st, struct sf_sock *sk, uint32_t len, bool fin,
     start_rtt(st, tcb);
   if (send_segment(st, sk, &so) < 0)
     return false;
-  if (!rexmit && len)
-    tcb->last_seg = tcb->snd_nxt;
+  if (!rexmit && (len || fin))
+    tcb->last_seg = tcb->snd_nxt; /* a FIN alone is a segment too */
   tcb->snd_nxt += len + (fin ? 1 : 0);
   if (len && len < tcb->mss)
     tcb->snd_sml = tcb->snd_nxt;
@@ -796,11 +796,13 @@ bool sf_tcp_send_loss_probe(sf_stack *st, struct sf_sock *sk) {
   /* else the last segment sent, at most one MSS of it (with its FIN) */
   uint32_t sent = sent_bytes(sk);
   bool fin = tcb->fin_sent;
-  if (fin && sent + 1 == tcb->snd_max - tcb->snd_una)
-    sent = tcb->snd_max - tcb->snd_una - 1; /* the FIN holds no byte */
+  /* the FIN holds no byte of the send buffer */
+  uint32_t data_out = tcb->snd_max - tcb->snd_una - (fin ? 1u : 0u);
+  if (sent > data_out)
+    sent = data_out;
   uint32_t data_end = tcb->snd_una + sent;
-  if (SEQ_GEQ(tcb->last_seg, tcb->snd_una) && SEQ_LT(tcb->last_seg, data_end))
-    sent = data_end - tcb->last_seg;
+  if (SEQ_GEQ(tcb->last_seg, tcb->snd_una) && SEQ_LEQ(tcb->last_seg, data_end))
+    sent = data_end - tcb->last_seg; /* 0: the FIN went alone */
   len = min32(sent, data_room(tcb));
   if (len == 0 && !fin)
     return false;

@@ -64,10 +64,13 @@ void sf_tcp_xmit_timer(sf_stack *st, struct sf_sock *sk, bool advancing) {
    * segment in flight (Linux adds 2 jiffies otherwise); before any RTT
    * sample, the initial RTO; never later than the RTO */
   uint64_t pto = p->rto_initial_us;
+  uint32_t flight = tcb->snd_max - tcb->snd_una;
+  /* Linux counts packets: a FIN sent after its data is one more */
+  bool one_seg = flight <= tcb->mss && !(tcb->fin_sent && flight > 1 &&
+                                         tcb->last_seg == tcb->snd_max - 1);
   if (tcb->rtt_valid)
-    pto = 2 * (uint64_t)tcb->srtt_us + (tcb->snd_max - tcb->snd_una <= tcb->mss
-                                            ? p->tlp_delack_us
-                                            : p->tlp_extra_us);
+    pto = 2 * (uint64_t)tcb->srtt_us +
+          (one_seg ? p->tlp_delack_us : p->tlp_extra_us);
   uint64_t at = st->now_us + pto < rto_due ? st->now_us + pto : rto_due;
   sf_tcp_timer_stop(sk, SF_T_REXMT);
   tcb->tlp_rto_due = rto_due;

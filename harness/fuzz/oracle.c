@@ -135,6 +135,7 @@ static void check_options(sf_oracle *o, const uint8_t *opt, size_t n,
 static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
   uint8_t flags = th[13];
   uint32_t seq = sf_get32(th + 4), ack = sf_get32(th + 8);
+  bool syn_again = (flags & TH_SYN) && o->iss_known && seq == o->iss;
   if ((flags & TH_SYN) && (!o->iss_known || seq != o->iss)) {
     /* a connection of its own (after a reset or TIME-WAIT): its stream
      * starts again */
@@ -162,12 +163,16 @@ static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
     bool known = false;
     for (uint8_t i = 0; i < o->peer_syns && i < 8; i++)
       known |= o->peer_syn_end[i] == ack;
-    if (o->peer_syns && !known)
+    /* a retransmitted SYN-ACK carries RCV.NXT, which may have moved past
+     * the SYN since (the peer's data or FIN, taken while ours is unacked) */
+    bool resent = syn_again && o->peer_started && !SEQ_GT(ack, o->peer_max);
+    if (o->peer_syns && !known && !resent)
       sf_oracle_violate(o, "wire",
                         "SYN-ACK acknowledges %u, not the end of a SYN the "
                         "peer sent",
                         ack - o->peer_isn);
-    o->peer_max = ack;
+    if (!resent || known)
+      o->peer_max = ack;
     o->peer_started = true;
   } else if ((flags & TH_ACK) && o->peer_started && SEQ_GT(ack, o->peer_max))
     sf_oracle_violate(o, "wire", "ack %u beyond what the peer sent (%u)",

@@ -84,6 +84,37 @@ START_TEST(test_probe_is_new_data_when_the_peer_window_takes_it) {
 }
 END_TEST
 
+/* A FIN in flight is probed like data: the last segment sent, resent at
+ * the probe time (found by tcp_scenario_fuzzer: the probe
+ * of a lone FIN read the send buffer from before its start). */
+START_TEST(test_probe_of_a_lone_fin_resends_the_fin) {
+  struct tu_conn c;
+  open_sack(&c);
+  uint64_t t0 = t.now;
+  ck_assert_int_eq(sf_shutdown(t.st, c.fd, SHUT_WR), 0);
+  tu_conn_expect_at(&t, &c, TH_ACK | TH_FIN, 1, 1, 0, t0);
+  tu_advance(&t, 300 * MS);
+  tu_conn_expect_at(&t, &c, TH_ACK | TH_FIN, 1, 1, 0, t0 + 300 * MS);
+  ck_assert_uint_eq(sf_stack_stats(t.st)->tcp_loss_probe, 1);
+}
+END_TEST
+
+START_TEST(test_probe_of_data_then_fin_resends_the_fin_alone) {
+  struct tu_conn c;
+  open_sack(&c);
+  uint64_t t0 = t.now;
+  tu_write_n(&t, c.fd, 100);
+  tu_conn_expect_at(&t, &c, TH_ACK | TH_PSH, 1, 1, 100, t0);
+  ck_assert_int_eq(sf_shutdown(t.st, c.fd, SHUT_WR), 0);
+  tu_conn_expect_at(&t, &c, TH_ACK | TH_FIN, 101, 1, 0, t0);
+  /* two segments out: PTO = 2 * SRTT + 8 ms, and the probe is the last
+   * segment, the FIN alone (as the kernel does) */
+  tu_advance(&t, 208 * MS);
+  tu_conn_expect_at(&t, &c, TH_ACK | TH_FIN, 101, 1, 0, t0 + 208 * MS);
+  ck_assert_uint_eq(sf_stack_stats(t.st)->tcp_loss_probe, 1);
+}
+END_TEST
+
 START_TEST(test_no_probe_without_sack) {
   /* Linux probes only with SACK: the RTO alone, doubling */
   struct tu_conn c;
@@ -176,6 +207,8 @@ Suite *tu_suite(void) {
   tcase_add_test(l, test_probe_of_one_segment_comes_at_the_rto_and_restarts_it);
   tcase_add_test(l, test_probe_resends_the_last_segment_two_srtt_after_it);
   tcase_add_test(l, test_probe_is_new_data_when_the_peer_window_takes_it);
+  tcase_add_test(l, test_probe_of_a_lone_fin_resends_the_fin);
+  tcase_add_test(l, test_probe_of_data_then_fin_resends_the_fin_alone);
   tcase_add_test(l, test_no_probe_without_sack);
   tcase_add_test(l, test_no_probe_when_the_setting_is_off);
   tcase_add_test(l, test_ack_of_the_probe_ends_the_episode);
