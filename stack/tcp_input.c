@@ -539,6 +539,7 @@ static bool ack_input(sf_stack *st, struct sf_sock *sk,
     tcb->first_rexmt_us = 0;
     sf_tcp_timer_stop(sk, SF_T_REXMT);
     lock_in_window(sk, seg);
+    tcb->last_rcv_us = st->now_us; /* keep-alive idles from this ACK */
     sf_tcp_set_state(st, sk, SF_TCP_ESTABLISHED);
     sf_tcp_keep_arm(st, sk);
   }
@@ -641,8 +642,11 @@ static bool ooo_absorb(struct sf_sock *sk) {
   struct sf_tcb *tcb = &sk->tcb;
   bool filled = false;
   while (tcb->nooo && SEQ_LEQ(tcb->ooo[0].start, tcb->rcv_nxt)) {
-    if (SEQ_GT(tcb->ooo[0].end, tcb->rcv_nxt)) {
-      uint32_t n = tcb->ooo[0].end - tcb->rcv_nxt;
+    uint32_t end = tcb->ooo[0].end;
+    if (tcb->ooo_fin && SEQ_GT(end, tcb->ooo_fin_seq))
+      end = tcb->ooo_fin_seq; /* nothing after the FIN is data */
+    if (SEQ_GT(end, tcb->rcv_nxt)) {
+      uint32_t n = end - tcb->rcv_nxt;
       sk->rcv.len += n;
       tcb->rcv_nxt += n;
     }
@@ -663,6 +667,9 @@ static void fin_input(sf_stack *st, struct sf_sock *sk) {
   struct sf_tcb *tcb = &sk->tcb;
   tcb->fin_rcvd = true;
   tcb->ooo_fin = false;
+  /* Linux (tcp_fin): what is held out of order after the FIN is dropped */
+  tcb->nooo = 0;
+  tcb->ooo_mem = 0;
   tcb->rcv_nxt++;
   tcb->ack_now = true;
   switch (sk->state) {
@@ -744,7 +751,8 @@ void sf_tcp_established_data(sf_stack *st, struct sf_sock *sk,
       if (linux_learn)
         sf_tcp_rcv_learn(st, sk, seg->len, mem);
     }
-    bool filled = tcb->nooo && ooo_absorb(sk);
+    /* a FIN here ends the stream: data held beyond it is not absorbed */
+    bool filled = !fin && tcb->nooo && ooo_absorb(sk);
     if (fin || (tcb->ooo_fin && tcb->rcv_nxt == tcb->ooo_fin_seq))
       fin_input(st, sk);
     sf_tcp_schedule_ack(st, sk, !filled);

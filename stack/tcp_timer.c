@@ -320,7 +320,10 @@ void sf_tcp_keep_arm(sf_stack *st, struct sf_sock *sk) {
     sf_tcp_timer_stop(sk, SF_T_KEEP);
     return;
   }
-  sf_tcp_timer_set(sk, SF_T_KEEP, sk->tcb.last_rcv_us + keep_idle_us(st, sk));
+  /* idle since the last segment received, but never a deadline already
+   * past (Linux: keepalive_time_elapsed) */
+  uint64_t at = sk->tcb.last_rcv_us + keep_idle_us(st, sk);
+  sf_tcp_timer_set(sk, SF_T_KEEP, at > st->now_us ? at : st->now_us);
 }
 
 void sf_tcp_timers_fire(sf_stack *st, struct sf_sock *sk) {

@@ -61,12 +61,14 @@ void sf_oracle_reset(sf_oracle *o, sf_stack *st, sf_scn_verdict *v,
   o->reset_seen = o->shut_rd = o->raw_data = false;
   o->peer_isn = peer_isn;
   o->peer_max = 0;
+  o->stack_ack = 0;
+  o->stack_acked = false;
   o->peer_started = false;
   o->peer_syns = 0;
   o->last_in_flags = 0;
   o->last_in_ack = 0;
   o->injecting = false;
-  o->iss_known = o->fin_seen = false;
+  o->iss_known = o->fin_seen = o->rst_sent = false;
   o->iss = o->fin_seq = o->ts_last = 0;
   o->app_written = o->app_read = 0;
   o->packets_this_event = 0;
@@ -135,16 +137,22 @@ static void check_options(sf_oracle *o, const uint8_t *opt, size_t n,
 static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
   uint8_t flags = th[13];
   uint32_t seq = sf_get32(th + 4), ack = sf_get32(th + 8);
-  bool syn_again = (flags & TH_SYN) && o->iss_known && seq == o->iss;
-  if ((flags & TH_SYN) && (!o->iss_known || seq != o->iss)) {
+  /* after our RST a new connection may well get the same ISS (the clock
+   * has not moved) */
+  bool syn_again =
+      (flags & TH_SYN) && o->iss_known && seq == o->iss && !o->rst_sent;
+  if ((flags & TH_SYN) && !syn_again) {
     /* a connection of its own (after a reset or TIME-WAIT): its stream
      * starts again */
+    o->rst_sent = false;
     o->iss = seq;
     o->iss_known = true;
     o->fin_seen = false;
     o->app_written = 0;
     o->test_snd_max = seq + 1;
   }
+  if (flags & TH_RST)
+    o->rst_sent = true;
   if ((flags & TH_RST) && o->injecting && (o->last_in_flags & TH_RST))
     sf_oracle_violate(o, "wire", "RST sent in answer to a RST");
   if ((flags & TH_RST) && seq == 0 && o->injecting &&
@@ -171,12 +179,16 @@ static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
                         "SYN-ACK acknowledges %u, not the end of a SYN the "
                         "peer sent",
                         ack - o->peer_isn);
-    if (!resent || known)
+    if (!resent) /* a resent SYN-ACK takes back nothing the peer sent */
       o->peer_max = ack;
     o->peer_started = true;
   } else if ((flags & TH_ACK) && o->peer_started && SEQ_GT(ack, o->peer_max))
     sf_oracle_violate(o, "wire", "ack %u beyond what the peer sent (%u)",
                       ack - o->peer_isn, o->peer_max - o->peer_isn);
+  if (flags & TH_ACK) {
+    o->stack_ack = ack;
+    o->stack_acked = true;
+  }
   if (!o->iss_known)
     return;
   uint32_t end = seq + len + !!(flags & TH_SYN) + !!(flags & TH_FIN);
@@ -282,8 +294,10 @@ struct conn_find {
 static void find_visit(void *ctx, int fd, const sf_tcp_info *info) {
   struct conn_find *f = ctx;
   (void)fd;
-  if (info->state != SF_TCP_LISTEN && info->remote_port == SF_SCN_PEER_PORT &&
-      info->local_port == f->lport && !f->found) {
+  /* a reset connection whose descriptor is still open is not the one */
+  if (info->state != SF_TCP_LISTEN && info->state != SF_TCP_CLOSED &&
+      info->remote_port == SF_SCN_PEER_PORT && info->local_port == f->lport &&
+      !f->found) {
     f->found = true;
     f->info = *info;
   }
@@ -297,13 +311,15 @@ bool sf_oracle_connection(const sf_oracle *o, sf_tcp_info *info) {
   return f.found;
 }
 
-/* The peer's sequence space grows with what it sends; a jump of more than
- * 2^30 is not "sent" (no window is that large). */
+/* The peer's sequence space grows with what it sends; what lies more than
+ * 2^30 past the stack's last ack is not "sent" (no window is that large),
+ * nor can a chain of such jumps walk around the sequence space. */
 static void peer_sent(sf_oracle *o, uint32_t end) {
+  uint32_t base = o->stack_acked ? o->stack_ack : o->peer_max;
   if (!o->peer_started) {
     o->peer_started = true;
     o->peer_max = end;
-  } else if (SEQ_GT(end, o->peer_max) && end - o->peer_max < (1u << 30)) {
+  } else if (SEQ_GT(end, o->peer_max) && end - base < (1u << 30)) {
     o->peer_max = end;
   }
 }
@@ -398,8 +414,9 @@ void sf_oracle_accepted(sf_oracle *o, int fd) {
   sf_tcp_info info;
   o->fd = fd;
   keep_urgent_inline(o, fd);
-  if (sf_tcp_get_info(o->st, fd, &info) == 0 && info.irs != o->peer_isn) {
-    /* a new incarnation: the peer's stream starts again */
+  if (sf_tcp_get_info(o->st, fd, &info) == 0) {
+    /* every accept is a new incarnation, even with the same ISN: the
+     * peer's stream starts again */
     o->peer_isn = info.irs;
     o->app_read = 0;
   }

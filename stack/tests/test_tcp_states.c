@@ -797,11 +797,55 @@ START_TEST(test_close_listener_leaves_accepted_connections_alone) {
 }
 END_TEST
 
+/* Linux (tcp_fin): data held out of order beyond the FIN is not part of
+ * the stream: the FIN ends it, and what lay beyond is dropped (found by
+ * tcp_scenario_fuzzer: the stack acknowledged bytes past the FIN). */
+START_TEST(test_fin_drops_out_of_order_data_beyond_it) {
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
+  tu_conn_send_seg(&t, &c,
+                   &(struct tu_seg){.flags = TH_ACK, .seq = 100, .len = 100});
+  tu_drain(&t);
+  tu_conn_send(&t, &c, TH_ACK | TH_FIN, 50);
+  struct tu_out o;
+  tu_conn_pop(&t, &c, &o);
+  ck_assert_uint_eq(o.ack, c.seq); /* 50 bytes and the FIN */
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSE_WAIT);
+  uint8_t b[512];
+  ck_assert_int_eq(sf_read(t.st, c.fd, b, sizeof(b)), 50);
+  ck_assert_int_eq(sf_read(t.st, c.fd, b, sizeof(b)), 0);
+}
+END_TEST
+
+/* An out-of-order FIN ends the stream where it stands, even when data held
+ * beyond it fills the gap. */
+START_TEST(test_out_of_order_fin_bounds_the_data_absorbed) {
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
+  tu_conn_send_seg(
+      &t, &c,
+      &(struct tu_seg){.flags = TH_ACK | TH_FIN, .seq = 100, .len = 20});
+  tu_drain(&t);
+  tu_conn_send_seg(&t, &c,
+                   &(struct tu_seg){.flags = TH_ACK, .seq = 110, .len = 100});
+  tu_drain(&t);
+  tu_conn_send(&t, &c, TH_ACK, 100);
+  struct tu_out o;
+  tu_conn_pop(&t, &c, &o);
+  ck_assert_uint_eq(o.ack, c.seq + 21); /* up to the FIN at 120, and it */
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSE_WAIT);
+  uint8_t b[512];
+  ck_assert_int_eq(sf_read(t.st, c.fd, b, sizeof(b)), 120);
+}
+END_TEST
+
 Suite *tu_suite(void) {
   Suite *s = suite_create("tcp_states");
   TCase *tc = tcase_create("linux");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_listen_syn_creates_child_in_syn_received);
+  tcase_add_test(tc, test_fin_drops_out_of_order_data_beyond_it);
+  tcase_add_test(tc, test_out_of_order_fin_bounds_the_data_absorbed);
   tcase_add_test(tc, test_syn_received_ack_of_syn_enters_established);
   tcase_add_test(tc, test_syn_sent_syn_ack_enters_established_and_acks);
   tcase_add_test(tc, test_simultaneous_open_syn_enters_syn_received);

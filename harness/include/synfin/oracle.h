@@ -49,6 +49,8 @@ typedef struct sf_oracle {
   bool raw_data; /* the peer may have sent bytes other than its pattern */
   /* the peer's view */
   uint32_t peer_isn, peer_max;
+  uint32_t stack_ack; /* the last ack the stack sent (its RCV.NXT) */
+  bool stack_acked;
   uint32_t peer_syn_end[8]; /* ends of the peer's recent SYNs */
   uint8_t peer_syns;
   bool peer_started;
@@ -57,6 +59,7 @@ typedef struct sf_oracle {
   bool injecting;
   /* the stack's side, as seen on the wire */
   bool iss_known, fin_seen;
+  bool rst_sent; /* the connection ended with our RST: a SYN starts anew */
   uint32_t iss, fin_seq, ts_last;
   uint64_t app_written, app_read;
   uint32_t packets_this_event;
