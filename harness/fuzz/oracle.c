@@ -68,7 +68,8 @@ void sf_oracle_reset(sf_oracle *o, sf_stack *st, sf_scn_verdict *v,
   o->last_in_flags = 0;
   o->last_in_ack = 0;
   o->injecting = false;
-  o->iss_known = o->fin_seen = o->rst_sent = false;
+  o->iss_known = o->fin_seen = o->rst_sent = o->syn_after_rst = false;
+  o->restart_syn_end = 0;
   o->iss = o->fin_seq = o->ts_last = 0;
   o->app_written = o->app_read = 0;
   o->packets_this_event = 0;
@@ -137,14 +138,18 @@ static void check_options(sf_oracle *o, const uint8_t *opt, size_t n,
 static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
   uint8_t flags = th[13];
   uint32_t seq = sf_get32(th + 4), ack = sf_get32(th + 8);
-  /* after our RST a new connection may well get the same ISS (the clock
-   * has not moved) */
+  bool known = false; /* acknowledges exactly the end of a peer's SYN */
+  for (uint8_t i = 0; i < o->peer_syns && i < 8; i++)
+    known |= o->peer_syn_end[i] == ack;
+  /* after our RST or FIN and the peer's new SYN, a new connection may well
+   * get the same ISS (the clock has not moved) */
   bool syn_again =
-      (flags & TH_SYN) && o->iss_known && seq == o->iss && !o->rst_sent;
+      (flags & TH_SYN) && o->iss_known && seq == o->iss &&
+      !(o->syn_after_rst && (flags & TH_ACK) && ack == o->restart_syn_end);
   if ((flags & TH_SYN) && !syn_again) {
     /* a connection of its own (after a reset or TIME-WAIT): its stream
      * starts again */
-    o->rst_sent = false;
+    o->rst_sent = o->syn_after_rst = false;
     o->iss = seq;
     o->iss_known = true;
     o->fin_seen = false;
@@ -168,9 +173,6 @@ static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
   if ((flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
     /* a SYN-ACK acknowledges exactly the peer's last SYN; the peer's
      * sequence space starts again there */
-    bool known = false;
-    for (uint8_t i = 0; i < o->peer_syns && i < 8; i++)
-      known |= o->peer_syn_end[i] == ack;
     /* a retransmitted SYN-ACK carries RCV.NXT, which may have moved past
      * the SYN since (the peer's data or FIN, taken while ours is unacked) */
     bool resent = syn_again && o->peer_started && !SEQ_GT(ack, o->peer_max);
@@ -380,9 +382,21 @@ void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
     data += 65535; /* the rest comes in fragments: up to a datagram */
   if (!checksums_ok(b, hl, len, !more))
     return; /* the stack drops it: nothing was sent */
-  peer_sent(o, seq + data + !!(flags & TH_SYN) + !!(flags & TH_FIN));
-  if (flags & TH_SYN)
+  uint32_t end = seq + data + !!(flags & TH_SYN) + !!(flags & TH_FIN);
+  if ((flags & TH_SYN) && !o->stack_acked) {
+    /* the peer's stream starts at its first SYN the stack may take */
+    o->peer_started = true;
+    o->peer_max = end;
+  } else if (o->stack_acked || o->peer_started) {
+    peer_sent(o, end); /* before any SYN, nothing the stack could take */
+  }
+  if (flags & TH_SYN) {
     o->peer_syn_end[o->peer_syns++ % 8] = seq + 1;
+    if (o->rst_sent || o->fin_seen) {
+      o->syn_after_rst = true;
+      o->restart_syn_end = seq + 1;
+    }
+  }
 }
 
 void sf_oracle_injecting(sf_oracle *o, bool on) {

@@ -59,7 +59,10 @@ typedef struct sf_oracle {
   bool injecting;
   /* the stack's side, as seen on the wire */
   bool iss_known, fin_seen;
-  bool rst_sent; /* the connection ended with our RST: a SYN starts anew */
+  bool rst_sent;            /* we sent a RST ... */
+  bool syn_after_rst;       /* ... and the peer a SYN since: a SYN-ACK with the
+                               same ISS may start a new connection */
+  uint32_t restart_syn_end; /* the end of that SYN */
   uint32_t iss, fin_seq, ts_last;
   uint64_t app_written, app_read;
   uint32_t packets_this_event;
