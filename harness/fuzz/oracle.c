@@ -382,6 +382,8 @@ void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
     data += 65535; /* the rest comes in fragments: up to a datagram */
   if (!checksums_ok(b, hl, len, !more))
     return; /* the stack drops it: nothing was sent */
+  if (flags & TH_RST)
+    o->rst_sent = true; /* a RST either way may end the connection */
   uint32_t end = seq + data + !!(flags & TH_SYN) + !!(flags & TH_FIN);
   if ((flags & TH_SYN) && !o->stack_acked) {
     /* the peer's stream starts at its first SYN the stack may take */
