@@ -64,8 +64,8 @@ static void set_send_mss(sf_stack *st, struct sf_sock *sk) {
   uint32_t mss = min32(tcb->peer_mss, st->cfg.mtu - 40);
   if (sk->user_mss && sk->user_mss < mss)
     mss = sk->user_mss;
-  if (tcb->ts_ok)
-    mss -= 12; /* RFC 7323: NOP,NOP,TS in every segment */
+  if (tcb->ts_ok)                  /* RFC 7323: NOP,NOP,TS in every segment */
+    mss = mss > 12 ? mss - 12 : 0; /* a tiny MSS option must not wrap */
   if (mss < 64)
     mss = 64; /* keep progress possible with absurd MSS options */
   tcb->mss = (uint16_t)mss;

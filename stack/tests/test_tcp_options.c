@@ -615,6 +615,20 @@ START_TEST(test_send_mss_leaves_room_for_the_timestamp_option) {
 }
 END_TEST
 
+/* An MSS option smaller than the timestamp option leaves the floor of 64
+ * bytes, not a wrapped-around MSS (found by tcp_scenario_fuzzer: MSS 10
+ * with timestamps made the congestion window zero). */
+START_TEST(test_tiny_mss_with_timestamps_keeps_the_floor) {
+  static const uint8_t o[16] = {2, 4, 0, 10, 1, 1, 8, 10,
+                                0, 0, 0, 1,  0, 0, 0, 0};
+  struct tu_conn c;
+  tu_open_passive(&t, &c, o, sizeof(o));
+  sf_tcp_info i = tu_info(&t, c.fd);
+  ck_assert_uint_eq(i.mss, 64);
+  ck_assert_uint_gt(i.cwnd, 0);
+}
+END_TEST
+
 START_TEST(test_small_mtu_lowers_advertised_and_send_mss) {
   tu_restart(&t, SF_PROFILE_LINUX, 1000);
   struct tu_out o;
@@ -1001,6 +1015,7 @@ Suite *tu_suite(void) {
   tcase_add_test(l, test_send_mss_is_the_peer_mss_when_smaller_than_the_mtu);
   tcase_add_test(l, test_send_mss_is_capped_by_the_mtu);
   tcase_add_test(l, test_send_mss_leaves_room_for_the_timestamp_option);
+  tcase_add_test(l, test_tiny_mss_with_timestamps_keeps_the_floor);
   tcase_add_test(l, test_small_mtu_lowers_advertised_and_send_mss);
   tcase_add_test(l, test_window_scale_above_14_is_taken_as_14);
   tcase_add_test(l, test_synack_window_is_never_scaled);
