@@ -105,10 +105,10 @@ static void script_options_text(const sf_script_tcp *t, struct sf_strbuf *b) {
     }
     if (i)
       sf_strbuf_printf(b, ",");
-    uint8_t kind = (size_t)o->kind < sizeof(option_kinds) ? option_kinds[o->kind]
-                                                          : 255;
-    option_text(b, kind, o->mss, o->wscale, o->wscale_any, o->ts_val,
-                o->ts_ecr, (const uint32_t(*)[2])sack, o->n_sack);
+    uint8_t kind =
+        (size_t)o->kind < sizeof(option_kinds) ? option_kinds[o->kind] : 255;
+    option_text(b, kind, o->mss, o->wscale, o->wscale_any, o->ts_val, o->ts_ecr,
+                (const uint32_t(*)[2])sack, o->n_sack);
   }
 }
 
@@ -276,6 +276,17 @@ static bool expect_tcp(struct runner *r, const sf_script_packet *p,
   }
   struct run_conn *c = conn_for_outbound(r, p, l);
   char a[64], b[64];
+  /* RFC 9293 3.9.1.1 (MUST-45): every segment of the connection from the
+   * same local address, to the peer's */
+  const sf_pkt_ipv4 *ip = &l->v.ip;
+  snprintf(a, sizeof(a), "192.168.0.1>192.0.2.1");
+  snprintf(b, sizeof(b), "%u.%u.%u.%u>%u.%u.%u.%u", ip->src >> 24,
+           (ip->src >> 16) & 255, (ip->src >> 8) & 255, ip->src & 255,
+           ip->dst >> 24, (ip->dst >> 16) & 255, (ip->dst >> 8) & 255,
+           ip->dst & 255);
+  bool addr_ok = ip->src == RUN_LOCAL_IP && ip->dst == RUN_REMOTE_IP;
+  if (!addr_ok)
+    row(&d, "address", a, b, false);
   snprintf(a, sizeof(a), "%u>%u", c->lport, c->rport);
   snprintf(b, sizeof(b), "%u>%u", lt->sport, lt->dport);
   row(&d, "ports", a, b, c->lport == lt->sport && c->rport == lt->dport);
