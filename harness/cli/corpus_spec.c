@@ -11,6 +11,7 @@
 #include "corpus_src.h"
 #include "synfin/bytes.h"
 #include "synfin/checksum.h"
+#include "synfin/run.h"
 #include "synfin/trace.h"
 
 #define REMOTE_PORT 48484 /* the script side's port in passive opens */
@@ -373,57 +374,6 @@ static void inbound_raw(struct conv *c, const sf_script_event *ev, uint64_t t) {
 
 /* ---- ICMP ---- */
 
-static bool icmp_number(const char *name, const char *const *names, size_t n,
-                        uint8_t *out) {
-  for (size_t i = 0; i < n; i++)
-    if (names[i] && strcmp(names[i], name) == 0) {
-      *out = (uint8_t)i;
-      return true;
-    }
-  unsigned v;
-  char x;
-  if (sscanf(name, "%*[a-z]_%u%c", &v, &x) == 1 && v < 256) {
-    *out = (uint8_t)v;
-    return true;
-  }
-  return false;
-}
-
-/* packetdrill's names, as the runner reads them (harness/run/inject.c). */
-static bool icmp_type_code(const sf_script_icmp *m, uint8_t *type,
-                           uint8_t *code) {
-  static const char *const types[] = {
-      [0] = "echo_reply",        [3] = "unreachable",  [4] = "source_quench",
-      [5] = "redirect",          [8] = "echo_request", [11] = "time_exceeded",
-      [12] = "parameter_problem"};
-  static const char *const unreach[] = {"net_unreachable",
-                                        "host_unreachable",
-                                        "protocol_unreachable",
-                                        "port_unreachable",
-                                        "frag_needed",
-                                        "source_route_failed",
-                                        "net_unknown",
-                                        "host_unknown",
-                                        "source_host_isolated",
-                                        "net_prohibited",
-                                        "host_prohibited",
-                                        "net_unreachable_for_tos",
-                                        "host_unreachable_for_tos",
-                                        "packet_filtered",
-                                        "precedence_violation",
-                                        "precedence_cutoff"};
-  static const char *const exceeded[] = {"ttl_exceeded",
-                                         "frag_reassembly_time_exceeded"};
-  if (!icmp_number(m->type, types, sizeof(types) / sizeof(types[0]), type))
-    return false;
-  *code = 0;
-  if (!m->code)
-    return true;
-  return *type == 3    ? icmp_number(m->code, unreach, 16, code)
-         : *type == 11 ? icmp_number(m->code, exceeded, 2, code)
-                       : icmp_number(m->code, NULL, 0, code);
-}
-
 static void ip_header(uint8_t *b, size_t total, uint16_t id, uint8_t proto,
                       uint32_t src, uint32_t dst) {
   memset(b, 0, 20);
@@ -445,7 +395,7 @@ static void inbound_icmp(struct conv *c, const sf_script_event *ev,
                          uint64_t t) {
   const sf_script_icmp *m = &ev->packet.icmp;
   uint8_t type, code;
-  if (!icmp_type_code(m, &type, &code)) {
+  if (sf_run_icmp_type_code(m, &type, &code) < 0) {
     note(c, "an unknown ICMP type or code", ev->pos.line);
     return;
   }

@@ -172,8 +172,7 @@ static bool icmp_number(const char *name, const char *const *names, size_t n,
   return false;
 }
 
-/* ICMP type and code from packetdrill's names (or type_N / code_N). */
-static int icmp_type_code(const sf_script_icmp *m, uint8_t *type,
+int sf_run_icmp_type_code(const sf_script_icmp *m, uint8_t *type,
                           uint8_t *code) {
   static const char *const types[] = {
       [0] = "echo_reply",        [3] = "unreachable",  [4] = "source_quench",
@@ -212,7 +211,7 @@ static size_t build_icmp(struct runner *r, const sf_script_packet *p,
                          uint8_t *b, const sf_script_event *ev) {
   const sf_script_icmp *m = &p->icmp;
   uint8_t type, code;
-  if (icmp_type_code(m, &type, &code) < 0) {
+  if (sf_run_icmp_type_code(m, &type, &code) < 0) {
     run_fail(r, ev, "unknown ICMP type or code %s %s", m->type,
              m->code ? m->code : "");
     return 0;
