@@ -82,6 +82,13 @@ static int check_timers(const sf_stack *st, const struct sf_sock *sk,
       return fail(msg, cap, "slot %u: timer %d runs on a closed socket", slot,
                   i);
   }
+  uint64_t earliest = 0;
+  for (int i = 0; i < SF_T_COUNT; i++)
+    if (t->timer[i] && (!earliest || t->timer[i] < earliest))
+      earliest = t->timer[i];
+  if (t->deadline != earliest)
+    return fail(msg, cap, "slot %u: next deadline %llu, timers say %llu", slot,
+                (unsigned long long)t->deadline, (unsigned long long)earliest);
   if (sk->state == SF_TCP_TIME_WAIT && !t->timer[SF_T_2MSL])
     return fail(msg, cap, "slot %u: TIME-WAIT without its timer", slot);
   return 0;
@@ -125,9 +132,21 @@ static int check_fds(const sf_stack *st, char *msg, size_t cap) {
   return 0;
 }
 
+static int check_reassembly(const struct sf_reass *r, char *msg, size_t cap) {
+  uint32_t used = 0;
+  for (uint32_t i = 0; i < r->nslots; i++)
+    used += r->slots[i].used;
+  if (used != r->nused)
+    return fail(msg, cap, "reassembly: %u slots in use, counted %u", used,
+                r->nused);
+  return 0;
+}
+
 int sf_stack_check(const sf_stack *st, char *msg, size_t cap) {
   int rc = check_fds(st, msg, cap);
   if (rc < 0)
+    return rc;
+  if ((rc = check_reassembly(&st->reass, msg, cap)) < 0)
     return rc;
   for (uint32_t i = 0; i < st->socks_used; i++) {
     const struct sf_sock *sk = &st->socks[i];

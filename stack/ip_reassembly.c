@@ -54,6 +54,7 @@ void sf_reass_init(struct sf_reass *r, const sf_config *cfg, uint8_t *mem) {
   r->bytes = cfg->reass_bytes;
   r->timeout_us = cfg->reass_timeout_us;
   r->seq = 0;
+  r->nused = 0;
   uint8_t *p = mem + align16(sizeof(struct sf_reass_slot) * r->nslots);
   for (uint32_t i = 0; i < r->nslots; i++) {
     r->slots[i].data = p;
@@ -66,7 +67,13 @@ void sf_reass_init(struct sf_reass *r, const sf_config *cfg, uint8_t *mem) {
 void sf_reass_reset(struct sf_reass *r) {
   for (uint32_t i = 0; i < r->nslots; i++)
     r->slots[i].used = false;
+  r->nused = 0;
   r->seq = 0;
+}
+
+static void slot_free(struct sf_reass *r, struct sf_reass_slot *s) {
+  s->used = false;
+  r->nused--;
 }
 
 /* RFC 791 3.2: fragments belong together when source, destination, protocol
@@ -79,6 +86,8 @@ static bool same_datagram(const struct sf_reass_slot *s,
 
 static struct sf_reass_slot *find_slot(struct sf_reass *r,
                                        const struct sf_ip_meta *ip) {
+  if (!r->nused)
+    return NULL;
   for (uint32_t i = 0; i < r->nslots; i++)
     if (same_datagram(&r->slots[i], ip))
       return &r->slots[i];
@@ -109,7 +118,7 @@ static int drop_fragment(sf_stack *st, uint64_t *counter, const char *why,
 static int drop_datagram(sf_stack *st, struct sf_reass_slot *s,
                          uint64_t *counter, const char *why, int err) {
   if (s)
-    s->used = false;
+    slot_free(&st->reass, s);
   return drop_fragment(st, counter, why, err);
 }
 
@@ -124,6 +133,8 @@ static struct sf_reass_slot *alloc_slot(sf_stack *st,
   if (s->used)
     drop_fragment(st, &st->stats.frag_drop_overflow,
                   "ip: oldest reassembly evicted", 0);
+  else
+    r->nused++;
   memset(s->have, 0, bitmap_bytes(r->bytes));
   s->used = true;
   s->have_last = false;
@@ -257,7 +268,7 @@ static void finish(sf_stack *st, struct sf_reass_slot *s,
   out_ip->total_len = total;
   *out_payload = s->data;
   *out_len = s->total_len;
-  s->used = false;
+  slot_free(&st->reass, s);
   st->stats.frag_reassembled++;
 }
 
@@ -318,7 +329,7 @@ int sf_reass_input(sf_stack *st, const struct sf_ip_meta *ip,
  * and, if fragment zero came, the source hears of it through ICMP Time
  * Exceeded code 1, quoting that fragment's header and first data. */
 static void expire_slot(sf_stack *st, struct sf_reass_slot *s) {
-  s->used = false;
+  slot_free(&st->reass, s);
   st->stats.frag_drop_timeout++;
   sf_drop(st, "ip: reassembly timed out");
   if (!s->hlen)
@@ -340,7 +351,7 @@ static void expire_slot(sf_stack *st, struct sf_reass_slot *s) {
 
 void sf_reass_expire(sf_stack *st, uint64_t now_us) {
   struct sf_reass *r = &st->reass;
-  for (uint32_t i = 0; i < r->nslots; i++) {
+  for (uint32_t i = 0; r->nused && i < r->nslots; i++) {
     struct sf_reass_slot *s = &r->slots[i];
     if (s->used && s->expires_us <= now_us)
       expire_slot(st, s);
@@ -349,7 +360,7 @@ void sf_reass_expire(sf_stack *st, uint64_t now_us) {
 
 uint64_t sf_reass_next_deadline(const struct sf_reass *r) {
   uint64_t best = SF_TIME_NEVER;
-  for (uint32_t i = 0; i < r->nslots; i++) {
+  for (uint32_t i = 0; r->nused && i < r->nslots; i++) {
     const struct sf_reass_slot *s = &r->slots[i];
     if (s->used && s->expires_us < best)
       best = s->expires_us;

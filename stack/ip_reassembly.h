@@ -34,7 +34,8 @@ struct sf_reass {
   uint32_t nslots;
   uint32_t bytes; /* capacity of each slot's data */
   uint64_t timeout_us;
-  uint64_t seq; /* allocation counter */
+  uint64_t seq;   /* allocation counter */
+  uint32_t nused; /* slots in use: most traffic is not fragmented */
 };
 
 /* Bytes of arena memory the reassembly state of cfg needs. */

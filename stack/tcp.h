@@ -176,6 +176,7 @@ struct sf_tcb {
   bool snd_urg;     /* snd_up valid */
   /* timers: absolute deadlines, 0 when stopped */
   uint64_t timer[SF_T_COUNT];
+  uint64_t deadline; /* the earliest of timer[], 0 when none runs */
 };
 
 enum sf_sock_flags {

@@ -5,20 +5,36 @@
 #include "bugs.h"
 #include "stack_internal.h"
 
+/* The earliest deadline is kept up to date as timers change, because the
+ * stack asks for it on every input and every clock advance. */
+static void recompute_deadline(struct sf_tcb *tcb) {
+  uint64_t best = 0;
+  for (int i = 0; i < SF_T_COUNT; i++)
+    if (tcb->timer[i] && (!best || tcb->timer[i] < best))
+      best = tcb->timer[i];
+  tcb->deadline = best;
+}
+
 void sf_tcp_timer_set(struct sf_sock *sk, enum sf_timer t, uint64_t at) {
-  sk->tcb.timer[t] = at ? at : 1;
+  struct sf_tcb *tcb = &sk->tcb;
+  uint64_t old = tcb->timer[t];
+  tcb->timer[t] = at ? at : 1;
+  if (!tcb->deadline || tcb->timer[t] < tcb->deadline)
+    tcb->deadline = tcb->timer[t];
+  else if (old == tcb->deadline)
+    recompute_deadline(tcb); /* the earliest moved later */
 }
 
 void sf_tcp_timer_stop(struct sf_sock *sk, enum sf_timer t) {
-  sk->tcb.timer[t] = 0;
+  struct sf_tcb *tcb = &sk->tcb;
+  uint64_t old = tcb->timer[t];
+  tcb->timer[t] = 0;
+  if (old && old == tcb->deadline)
+    recompute_deadline(tcb);
 }
 
 uint64_t sf_tcp_next_deadline(const struct sf_sock *sk) {
-  uint64_t best = SF_TIME_NEVER;
-  for (int i = 0; i < SF_T_COUNT; i++)
-    if (sk->tcb.timer[i] && sk->tcb.timer[i] < best)
-      best = sk->tcb.timer[i];
-  return best;
+  return sk->tcb.deadline ? sk->tcb.deadline : SF_TIME_NEVER;
 }
 
 /* RFC 6298 5.1: start the timer (with the current backoff) if it is not

@@ -397,9 +397,8 @@ void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
     /* a SYN cannot open a new connection while the old one lives on in a
      * state other than TIME-WAIT: it is a retransmission, the stream goes on */
     sf_tcp_info info;
-    bool old_lives =
-        sf_oracle_connection(o, &info) && info.state != SF_TCP_TIME_WAIT;
-    if ((o->rst_sent || o->fin_seen) && !old_lives) {
+    if ((o->rst_sent || o->fin_seen) &&
+        !(sf_oracle_connection(o, &info) && info.state != SF_TCP_TIME_WAIT)) {
       o->syn_after_rst = true;
       o->restart_syn_end = seq + 1;
     }

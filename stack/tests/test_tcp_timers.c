@@ -740,15 +740,35 @@ START_TEST(test_keepalive_can_be_turned_off_again) {
 }
 END_TEST
 
+/* The stack asks for the next deadline on every input: it is kept as
+ * timers start, move and stop, rather than searched for. */
+START_TEST(test_next_deadline_is_the_earliest_running_timer) {
+  static struct sf_sock sk;
+  memset(&sk, 0, sizeof(sk));
+  ck_assert_uint_eq(sf_tcp_next_deadline(&sk), SF_TIME_NEVER);
+  sf_tcp_timer_set(&sk, SF_T_REXMT, 300);
+  sf_tcp_timer_set(&sk, SF_T_DELACK, 100);
+  ck_assert_uint_eq(sf_tcp_next_deadline(&sk), 100);
+  sf_tcp_timer_set(&sk, SF_T_DELACK, 500); /* the earliest moves later */
+  ck_assert_uint_eq(sf_tcp_next_deadline(&sk), 300);
+  sf_tcp_timer_stop(&sk, SF_T_PERSIST); /* not running: nothing changes */
+  ck_assert_uint_eq(sf_tcp_next_deadline(&sk), 300);
+  sf_tcp_timer_stop(&sk, SF_T_REXMT);
+  ck_assert_uint_eq(sf_tcp_next_deadline(&sk), 500);
+  sf_tcp_timer_stop(&sk, SF_T_DELACK);
+  ck_assert_uint_eq(sf_tcp_next_deadline(&sk), SF_TIME_NEVER);
+}
+END_TEST
+
 Suite *tu_suite(void) {
   Suite *s = suite_create("tcp_timers");
   TCase *l = tcase_create("linux");
   tcase_add_checked_fixture(l, setup_linux, teardown);
+  tcase_add_test(l, test_next_deadline_is_the_earliest_running_timer);
   tcase_add_test(
       l, test_linux_syn_is_retransmitted_1_s_apart_four_times_then_doubling);
   tcase_add_test(l, test_synack_is_not_retransmitted_linearly);
-  tcase_add_test(l,
-                 test_linux_syn_is_given_up_after_the_time_its_retries_take);
+  tcase_add_test(l, test_linux_syn_is_given_up_after_the_time_its_retries_take);
   tcase_add_test(l, test_connect_gives_up_after_syn_retries_with_etimedout);
   tcase_add_test(l, test_syn_retries_setting_bounds_the_retransmissions);
   tcase_add_test(l, test_retransmitted_syn_keeps_its_options);
