@@ -164,6 +164,8 @@ static bool segment_line(struct gen *g, const sf_rp_rec *r) {
   const sf_scn_inbound *in = &r->in;
   if (in->len < 40 || (uint64_t)in->seq + in->payload > UINT32_MAX)
     return false;
+  if (in->corrupt & SF_SCN_FRAG_OVERLAP)
+    return false; /* no attribute says it: the fragments go as raw lines */
   uint16_t lport = sf_get16(in->pkt + 22);
   struct conn *c = conn_for(g, lport, SF_SCN_PEER_PORT);
   uint32_t rel = c->isn_known ? c->isn : 0;
@@ -457,7 +459,7 @@ int sf_rp_write_pkt(FILE *f, const sf_scenario *s, const sf_rp_outcome *o,
     case SF_RP_REC_SEGMENT: {
       size_t frags = 1;
       if (r->in.corrupt & SF_SCN_FRAGMENT)
-        frags = (r->in.len - 20 + 7) / 8;
+        frags = sf_scn_fragment_count(r->in.len);
       if (segment_line(&g, r)) {
         skip_in = frags;
       } else {

@@ -26,7 +26,7 @@
 #define TH_ACK 0x10
 #define TH_URG 0x20
 
-#define ALL_OPTS                                                              \
+#define ALL_OPTS                                                               \
   (SF_SCN_OPT_MSS | SF_SCN_OPT_SACK | SF_SCN_OPT_TS | SF_SCN_OPT_WSCALE)
 
 static const char *outdir;
@@ -99,8 +99,8 @@ static void raw(uint8_t fix, const uint8_t *p, size_t len) {
   memcpy(e->raw.bytes, p, len);
 }
 
-static void write_file(const char *target, const char *name,
-                       const uint8_t *p, size_t len) {
+static void write_file(const char *target, const char *name, const uint8_t *p,
+                       size_t len) {
   char path[4096];
   snprintf(path, sizeof(path), "%s/%s", outdir, target);
   mkdir(path, 0777);
@@ -293,6 +293,16 @@ static void tcp_scenarios(void) {
   timer(1);
   scenario("established-fragments-bad-checksums");
 
+  /* fragments that overlap their neighbours (the stack drops the datagram),
+   * then the same data in plain fragments */
+  begin(SF_SCN_ESTABLISHED, SF_SCN_OPT_MSS);
+  seg(TH_PSH | TH_ACK, 0, 0, 40)->corrupt =
+      SF_SCN_FRAGMENT | SF_SCN_FRAG_OVERLAP;
+  seg(TH_PSH | TH_ACK, 0, 0, 40)->corrupt = SF_SCN_FRAGMENT;
+  call(SF_SCN_READ, 1000);
+  timer(1);
+  scenario("established-fragments-overlapping");
+
   /* an ICMP "fragmentation needed" about our segment (raw, repaired by
    * post-processing), then the rest acknowledged */
   begin(SF_SCN_ESTABLISHED, SF_SCN_OPT_MSS);
@@ -446,9 +456,8 @@ static void ip_add(const uint8_t *p, size_t len) {
   ip_len += 2 + len;
 }
 
-static size_t tcp_dgram(uint8_t *p, uint16_t sport, uint32_t seq,
-                        uint8_t flags, uint32_t len, const uint8_t *opts,
-                        uint8_t optlen) {
+static size_t tcp_dgram(uint8_t *p, uint16_t sport, uint32_t seq, uint8_t flags,
+                        uint32_t len, const uint8_t *opts, uint8_t optlen) {
   static uint8_t payload[1500];
   for (uint32_t i = 0; i < len && i < sizeof(payload); i++)
     payload[i] = sf_scn_peer_byte(i);
@@ -493,12 +502,12 @@ static void ip_seeds(void) {
   const uint32_t rcv_nxt = SF_SCN_PEER_ISN + 1;
 
   /* data at RCV.NXT, out of order, and a FIN */
-  ip_add(p, tcp_dgram(p, SF_SCN_PEER_PORT, rcv_nxt, TH_PSH | TH_ACK, 100,
-                      NULL, 0));
-  ip_add(p, tcp_dgram(p, SF_SCN_PEER_PORT, rcv_nxt + 200, TH_ACK, 100, NULL,
+  ip_add(p, tcp_dgram(p, SF_SCN_PEER_PORT, rcv_nxt, TH_PSH | TH_ACK, 100, NULL,
                       0));
-  ip_add(p, tcp_dgram(p, SF_SCN_PEER_PORT, rcv_nxt + 100, TH_FIN | TH_ACK,
-                      100, NULL, 0));
+  ip_add(p,
+         tcp_dgram(p, SF_SCN_PEER_PORT, rcv_nxt + 200, TH_ACK, 100, NULL, 0));
+  ip_add(p, tcp_dgram(p, SF_SCN_PEER_PORT, rcv_nxt + 100, TH_FIN | TH_ACK, 100,
+                      NULL, 0));
   ip_file("tcp-data-ooo-fin");
 
   /* a new connection from another port to the listener, one to a closed
@@ -584,9 +593,8 @@ static void ip_seeds(void) {
   ip_file("ip-options-udp-bad-ihl-short");
 
   /* TCP options on data: timestamps, SACK, an unknown kind, bad lengths */
-  static const uint8_t opts[] = {1, 1, 8,  10, 0, 0, 0, 9, 0, 0, 0, 0,
-                                 1, 1, 5,  10, 0, 0, 0, 0, 0, 0, 0, 1,
-                                 253, 4, 1, 2};
+  static const uint8_t opts[] = {1, 1,  8, 10, 0, 0, 0, 9, 0, 0, 0,   0, 1, 1,
+                                 5, 10, 0, 0,  0, 0, 0, 0, 0, 1, 253, 4, 1, 2};
   ip_add(p, tcp_dgram(p, SF_SCN_PEER_PORT, rcv_nxt, TH_PSH | TH_ACK, 20, opts,
                       sizeof(opts)));
   static const uint8_t bad[] = {2, 0, 5, 180};
@@ -629,11 +637,11 @@ static void pcap_file(const char *name, bool swapped, bool nano,
                        caplen, wirelen};
     for (int i = 0; i < 4; i++)
       for (int b = 0; b < 4; b++)
-        out[n++] = (uint8_t)(swapped ? rec[i] >> (24 - 8 * b)
-                                     : rec[i] >> (8 * b));
+        out[n++] =
+            (uint8_t)(swapped ? rec[i] >> (24 - 8 * b) : rec[i] >> (8 * b));
     if (link) {
-      static const uint8_t eth[14] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0,
-                                      0, 2, 0x08, 0x00};
+      static const uint8_t eth[14] = {2, 0, 0, 0, 0, 1,    2,
+                                      0, 0, 0, 0, 2, 0x08, 0x00};
       memcpy(out + n, eth, 14);
       n += 14;
     }

@@ -80,7 +80,7 @@ static const uint8_t flag_sets[] = {
     TH_SYN | TH_ECE | TH_CWR,
     TH_ECE | TH_ACK,
     TH_CWR | TH_ACK,
-    TH_FIN | TH_PSH | TH_URG,                             /* xmas */
+    TH_FIN | TH_PSH | TH_URG,                            /* xmas */
     TH_FIN | TH_SYN | TH_RST | TH_PSH | TH_ACK | TH_URG, /* all six */
     0xff,
 };
@@ -88,24 +88,23 @@ static const uint8_t flag_sets[] = {
 /* Sequence-space distances: zero, one, segment sizes, windows (with and
  * without scaling), 2^31 and the values around it. */
 static const int64_t seq_values[] = {
-    0,          1,          2,          3,          100,       535,
-    536,        537,        1000,       1447,       1448,      1449,
-    1459,       1460,       1461,       2048,       2920,      4095,
-    4096,       4097,       8192,       14600,      16384,     29200,
-    32767,      32768,      64240,      65535,      65536,     131072,
+    0,          1,          2,          3,          100,        535,
+    536,        537,        1000,       1447,       1448,       1449,
+    1459,       1460,       1461,       2048,       2920,       4095,
+    4096,       4097,       8192,       14600,      16384,      29200,
+    32767,      32768,      64240,      65535,      65536,      131072,
     262144,     1 << 20,    1 << 24,    1 << 30,    0x7ffffffe, 0x7fffffff,
     0x80000000, 0x80000001, 0xfffffffe, 0xffffffff,
 };
 
 static const uint16_t window_values[] = {
-    0,   1,    2,    100,  512,   535,   536,   1024,  1460,  1461,  2048,
+    0,    1,    2,    100,   512,   535,   536,   1024,  1460,  1461,  2048,
     2920, 4096, 8192, 16384, 29200, 32767, 32768, 64240, 65534, 65535,
 };
 
 static const uint16_t len_values[] = {
-    0,    1,    2,    7,    8,    9,    100,  511,  512,  535,  536,
-    537,  1000, 1447, 1448, 1449, 1459, 1460, 1461, 2047, 2048, 2920,
-    4095, 4096,
+    0,    1,    2,    7,    8,    9,    100,  511,  512,  535,  536,  537,
+    1000, 1447, 1448, 1449, 1459, 1460, 1461, 2047, 2048, 2920, 4095, 4096,
 };
 
 /* Microseconds that fire the timers of the linux and rfc profiles: delayed
@@ -114,23 +113,21 @@ static const uint16_t len_values[] = {
  * keep-alive (10 s idle in the setup, 75 s between probes), zero-window
  * probes (RTO-based), and one tick either side. */
 static const uint32_t time_values[] = {
-    1,         1000,      10000,     39999,     40000,     40001,
-    199999,    200000,    200001,    400000,    500000,    800000,
-    999999,    1000000,   1000001,   1600000,   2000000,   3000000,
-    3200000,   6400000,   9999999,   10000000,  10000001,  12800000,
-    25600000,  30000000,  51200000,  59999999,  60000000,  60000001,
-    75000000,  102400000, 119999999, 120000000, 120000001, 239999999,
+    1,         1000,      10000,     39999,     40000,       40001,
+    199999,    200000,    200001,    400000,    500000,      800000,
+    999999,    1000000,   1000001,   1600000,   2000000,     3000000,
+    3200000,   6400000,   9999999,   10000000,  10000001,    12800000,
+    25600000,  30000000,  51200000,  59999999,  60000000,    60000001,
+    75000000,  102400000, 119999999, 120000000, 120000001,   239999999,
     240000000, 240000001, 300000000, 675000000, 0xffffffffu,
 };
 
-static const uint16_t arg_values[] = {0,    1,    2,    100,   536,   1460,
-                                      1461, 2048, 4096, 8192,  16384, 32768,
-                                      65535};
+static const uint16_t arg_values[] = {
+    0, 1, 2, 100, 536, 1460, 1461, 2048, 4096, 8192, 16384, 32768, 65535};
 
 /* A delta from one of the tables, negated half of the time, or a small
  * step from the old value. */
-static uint32_t delta_near(sf_mut_rng *r, uint32_t old,
-                           const sf_scn_setup *u) {
+static uint32_t delta_near(sf_mut_rng *r, uint32_t old, const sf_scn_setup *u) {
   uint32_t v;
   switch (below(r, 6)) {
   case 0: /* a small step */
@@ -157,8 +154,7 @@ static uint32_t delta_near(sf_mut_rng *r, uint32_t old,
 
 /* ---- picking what to change ---- */
 
-static sf_scn_event *pick_kind(sf_scenario *s, uint8_t kind,
-                               sf_mut_rng *r) {
+static sf_scn_event *pick_kind(sf_scenario *s, uint8_t kind, sf_mut_rng *r) {
   size_t count = 0;
   for (size_t i = 0; i < s->n; i++)
     count += s->ev[i].kind == kind;
@@ -222,8 +218,7 @@ static void new_segment(sf_scn_segment *g, const sf_scn_setup *u,
 /* A TCP segment to the stack's listening port (seq one past the peer's
  * ISN with the setup's seed), ICMP errors about the connection, an echo
  * request, a UDP datagram, or the first fragment of a segment. */
-static uint16_t new_datagram(uint8_t *p, const sf_scn_setup *u,
-                             sf_mut_rng *r) {
+static uint16_t new_datagram(uint8_t *p, const sf_scn_setup *u, sf_mut_rng *r) {
   uint8_t flags = PICK(r, flag_sets);
   struct sf_tcp_pkt t = {.src = SF_SCN_PEER_ADDR,
                          .dst = SF_SCN_LOCAL_ADDR,
@@ -242,8 +237,8 @@ static uint16_t new_datagram(uint8_t *p, const sf_scn_setup *u,
     return (uint16_t)sf_build_tcp(p, SF_SCN_MAX_RAW, &t);
   case 2: { /* ICMP Destination Unreachable about the stack's segment */
     static const uint8_t codes[] = {0, 1, 2, 3, 4, 4, 4, 13};
-    static const uint16_t mtus[] = {0, 68, 296, 552, 576, 1280, 1492, 1500,
-                                    9000, 65535};
+    static const uint16_t mtus[] = {0,    68,   296,  552,  576,
+                                    1280, 1492, 1500, 9000, 65535};
     memset(p, 0, 56);
     struct sf_tcp_pkt q = {.src = SF_SCN_LOCAL_ADDR,
                            .dst = SF_SCN_PEER_ADDR,
@@ -304,8 +299,7 @@ static uint16_t new_datagram(uint8_t *p, const sf_scn_setup *u,
   return (uint16_t)n;
 }
 
-static void new_event(sf_scn_event *e, const sf_scn_setup *u,
-                      sf_mut_rng *r) {
+static void new_event(sf_scn_event *e, const sf_scn_setup *u, sf_mut_rng *r) {
   uint32_t k = below(r, 20);
   if (k < 10) {
     e->kind = SF_SCN_SEGMENT;
@@ -329,8 +323,8 @@ static void new_event(sf_scn_event *e, const sf_scn_setup *u,
 /* ---- the operators ---- */
 
 static bool op_setup(sf_scenario *s, sf_mut_rng *r) {
-  static const uint16_t mss[] = {0, 1, 64, 88, 536, 1220, 1440, 1460, 8960,
-                                 65535};
+  static const uint16_t mss[] = {0,    1,    64,   88,   536,
+                                 1220, 1440, 1460, 8960, 65535};
   static const uint16_t win[] = {0, 1, 512, 1024, 4096, 29200, 65535};
   static const uint16_t prefill[] = {0, 1, 100, 1460, 1461, 4096, 8192};
   static const uint8_t wscale[] = {0, 1, 2, 7, 8, 14};
@@ -416,16 +410,11 @@ static bool op_urgent(sf_scenario *s, sf_mut_rng *r) {
   uint16_t old = g->urg;
   uint8_t oldf = g->flags;
   for (int t = 0; t < TRIES && g->urg == old && g->flags == oldf; t++) {
-    uint16_t v[] = {0,
-                    1,
-                    2,
-                    (uint16_t)(g->len - 1),
-                    g->len,
-                    (uint16_t)(g->len + 1),
-                    0x7fff,
-                    0x8000,
-                    0xffff,
-                    (uint16_t)below(r, 65536)};
+    uint16_t v[] = {0,      1,
+                    2,      (uint16_t)(g->len - 1),
+                    g->len, (uint16_t)(g->len + 1),
+                    0x7fff, 0x8000,
+                    0xffff, (uint16_t)below(r, 65536)};
     g->urg = PICK(r, v);
     if (one_in(r, 2))
       g->flags ^= TH_URG;
@@ -445,8 +434,7 @@ static size_t spans(const sf_scn_segment *g, struct span *sp) {
     uint8_t len = 1;
     if (g->opt[i] > 1) {
       len = (uint8_t)(g->nopt - i);
-      if (i + 1 < g->nopt && g->opt[i + 1] >= 2 &&
-          i + g->opt[i + 1] <= g->nopt)
+      if (i + 1 < g->nopt && g->opt[i + 1] >= 2 && i + g->opt[i + 1] <= g->nopt)
         len = g->opt[i + 1];
     }
     sp[n].off = i;
@@ -485,16 +473,16 @@ static uint8_t sack_option(uint8_t *b, uint8_t room, const sf_scn_setup *u,
                            sf_mut_rng *r) {
   if (room < 10)
     return 0;
-  uint8_t blocks = (uint8_t)(1 + below(r, (room - 2) / 8 < 4 ? (room - 2) / 8
-                                                             : 4));
+  uint8_t blocks =
+      (uint8_t)(1 + below(r, (room - 2) / 8 < 4 ? (room - 2) / 8 : 4));
   b[0] = 5;
   b[1] = (uint8_t)(2 + 8 * blocks);
   for (uint8_t k = 0; k < blocks; k++) {
     uint32_t left = delta_near(r, 0, u);
     if (one_in(r, 3))
       left = 1 + below(r, 3000);
-    uint32_t right = one_in(r, 2) ? left + PICK(r, len_values)
-                                  : delta_near(r, left, u);
+    uint32_t right =
+        one_in(r, 2) ? left + PICK(r, len_values) : delta_near(r, left, u);
     sf_put32(b + 2 + 8 * k, left);
     sf_put32(b + 6 + 8 * k, right);
   }
@@ -623,8 +611,19 @@ static bool op_opt_badlen(sf_scenario *s, sf_mut_rng *r) {
       continue;
     uint8_t *l = &g->opt[sp[i].off + 1], old = *l;
     for (int t = 0; t < TRIES && *l == old; t++) {
-      uint8_t v[] = {0,  1,  2,   3,   4,   10,          18,
-                     40, 41, 255, 254, (uint8_t)(old - 1), (uint8_t)(old + 1)};
+      uint8_t v[] = {0,
+                     1,
+                     2,
+                     3,
+                     4,
+                     10,
+                     18,
+                     40,
+                     41,
+                     255,
+                     254,
+                     (uint8_t)(old - 1),
+                     (uint8_t)(old + 1)};
       *l = PICK(r, v);
     }
     return *l != old;
@@ -725,7 +724,7 @@ static bool op_corrupt(sf_scenario *s, sf_mut_rng *r) {
     for (int t = 0; t < TRIES && g->doff == od; t++)
       g->doff = one_in(r, 3) ? (uint8_t)below(r, 16) : PICK(r, doff);
   } else {
-    g->corrupt ^= (uint8_t)(1u << below(r, 5));
+    g->corrupt ^= (uint8_t)(1u << below(r, 6));
   }
   return g->corrupt != oc || g->doff != od;
 }
@@ -747,10 +746,9 @@ static bool op_raw_ip(sf_scenario *s, sf_mut_rng *r) {
   size_t seen = sizeof(before) < len ? sizeof(before) : len;
   memcpy(before, p, seen);
   uint8_t ofix = e->raw.fix;
-  static const uint32_t addrs[] = {SF_SCN_PEER_ADDR, SF_SCN_LOCAL_ADDR,
-                                   0,                0xffffffffu,
-                                   0xe0000001u,      0x7f000001u,
-                                   0xc0a800ffu,      0xc0000202u};
+  static const uint32_t addrs[] = {
+      SF_SCN_PEER_ADDR, SF_SCN_LOCAL_ADDR, 0,           0xffffffffu,
+      0xe0000001u,      0x7f000001u,       0xc0a800ffu, 0xc0000202u};
   size_t hl = (size_t)(p[0] & 15) * 4;
   switch (below(r, 12)) {
   case 0: { /* IHL */
@@ -762,7 +760,7 @@ static bool op_raw_ip(sf_scenario *s, sf_mut_rng *r) {
     p[0] = (uint8_t)((one_in(r, 2) ? 6 : below(r, 16)) << 4 | (p[0] & 15));
     break;
   case 2: { /* total length, kept broken */
-    uint16_t v[] = {0, 19, 20, (uint16_t)(len - 1), (uint16_t)(len + 1),
+    uint16_t v[] = {0,   19,    20, (uint16_t)(len - 1), (uint16_t)(len + 1),
                     576, 0xffff};
     sf_put16(p + 2, PICK(r, v));
     e->raw.fix &= (uint8_t)~SF_SCN_FIX_IP;
@@ -772,9 +770,9 @@ static bool op_raw_ip(sf_scenario *s, sf_mut_rng *r) {
     sf_put16(p + 4, one_in(r, 2) ? 0 : (uint16_t)below(r, 65536));
     break;
   case 4: { /* fragment flags and offset */
-    static const uint16_t v[] = {0,      0x4000, 0x2000, 0x2001, 0x0001,
-                                 0x1fff, 0x3fff, 0x8000, 0x00b9, 0x6000,
-                                 0x2000 | 185,   1};
+    static const uint16_t v[] = {0,      0x4000, 0x2000,       0x2001,
+                                 0x0001, 0x1fff, 0x3fff,       0x8000,
+                                 0x00b9, 0x6000, 0x2000 | 185, 1};
     sf_put16(p + 6, v[below(r, COUNT(v))]);
     break;
   }
@@ -799,8 +797,12 @@ static bool op_raw_ip(sf_scenario *s, sf_mut_rng *r) {
     e->raw.fix &= (uint8_t)~SF_SCN_FIX_IP;
     break;
   case 10: { /* the datagram's length itself: cut or grown */
-    uint16_t v[] = {20, (uint16_t)hl, (uint16_t)(hl + 8), (uint16_t)(hl + 19),
-                    (uint16_t)(len - 1), (uint16_t)(len + 1),
+    uint16_t v[] = {20,
+                    (uint16_t)hl,
+                    (uint16_t)(hl + 8),
+                    (uint16_t)(hl + 19),
+                    (uint16_t)(len - 1),
+                    (uint16_t)(len + 1),
                     (uint16_t)(len + 8)};
     uint16_t nl = PICK(r, v);
     if (nl < 20 || nl > SF_SCN_MAX_RAW || nl == len)
@@ -825,8 +827,7 @@ static bool op_raw_ip(sf_scenario *s, sf_mut_rng *r) {
       p[hl] ^= 0xff;
     break;
   }
-  return e->raw.len != len || e->raw.fix != ofix ||
-         memcmp(before, p, seen);
+  return e->raw.len != len || e->raw.fix != ofix || memcmp(before, p, seen);
 }
 
 static bool op_raw_fix(sf_scenario *s, sf_mut_rng *r) {
@@ -922,8 +923,8 @@ static bool op_time(sf_scenario *s, sf_mut_rng *r) {
   if (e && one_in(r, 2)) {
     uint32_t old = e->advance_us;
     for (int t = 0; t < TRIES && e->advance_us == old; t++)
-      e->advance_us = one_in(r, 4) ? old + below(r, 3) - 1
-                                   : PICK(r, time_values);
+      e->advance_us =
+          one_in(r, 4) ? old + below(r, 3) - 1 : PICK(r, time_values);
     return e->advance_us != old;
   }
   e = insert_random(s, r);
@@ -1012,11 +1013,11 @@ bool sf_mut_apply(sf_scenario *s, enum sf_mut_op op, sf_mut_rng *rng) {
 }
 
 static const char *const op_names[SF_MUT_OP_COUNT] = {
-    "setup",   "flags",       "seq",      "ack",       "window",
-    "urgent",  "opt-insert",  "opt-drop", "opt-order", "opt-badlen",
-    "opt-sack", "opt-ts",     "payload",  "corrupt",   "raw-ip",
-    "raw-fix", "ev-insert",   "ev-delete", "ev-dup",   "ev-order",
-    "time",    "call",        "bytes"};
+    "setup",    "flags",      "seq",       "ack",       "window",
+    "urgent",   "opt-insert", "opt-drop",  "opt-order", "opt-badlen",
+    "opt-sack", "opt-ts",     "payload",   "corrupt",   "raw-ip",
+    "raw-fix",  "ev-insert",  "ev-delete", "ev-dup",    "ev-order",
+    "time",     "call",       "bytes"};
 
 const char *sf_mut_op_name(enum sf_mut_op op) {
   return (unsigned)op < SF_MUT_OP_COUNT ? op_names[op] : "?";
@@ -1024,13 +1025,13 @@ const char *sf_mut_op_name(enum sf_mut_op op) {
 
 /* How often each operator is drawn: the segment's numbers most. */
 static const uint8_t op_weight[SF_MUT_OP_COUNT] = {
-    [SF_MUT_SETUP] = 3,     [SF_MUT_FLAGS] = 6,      [SF_MUT_SEQ] = 8,
-    [SF_MUT_ACK] = 8,       [SF_MUT_WINDOW] = 4,     [SF_MUT_URGENT] = 2,
-    [SF_MUT_OPT_INSERT] = 3, [SF_MUT_OPT_DROP] = 2,  [SF_MUT_OPT_REORDER] = 1,
-    [SF_MUT_OPT_BADLEN] = 2, [SF_MUT_OPT_SACK] = 3,  [SF_MUT_OPT_TS] = 3,
-    [SF_MUT_PAYLOAD] = 4,   [SF_MUT_CORRUPT] = 2,    [SF_MUT_RAW_IP] = 3,
-    [SF_MUT_RAW_FIX] = 1,   [SF_MUT_EV_INSERT] = 8,  [SF_MUT_EV_DELETE] = 4,
-    [SF_MUT_EV_DUP] = 4,    [SF_MUT_EV_REORDER] = 3, [SF_MUT_TIME] = 6,
+    [SF_MUT_SETUP] = 3,      [SF_MUT_FLAGS] = 6,      [SF_MUT_SEQ] = 8,
+    [SF_MUT_ACK] = 8,        [SF_MUT_WINDOW] = 4,     [SF_MUT_URGENT] = 2,
+    [SF_MUT_OPT_INSERT] = 3, [SF_MUT_OPT_DROP] = 2,   [SF_MUT_OPT_REORDER] = 1,
+    [SF_MUT_OPT_BADLEN] = 2, [SF_MUT_OPT_SACK] = 3,   [SF_MUT_OPT_TS] = 3,
+    [SF_MUT_PAYLOAD] = 4,    [SF_MUT_CORRUPT] = 2,    [SF_MUT_RAW_IP] = 3,
+    [SF_MUT_RAW_FIX] = 1,    [SF_MUT_EV_INSERT] = 8,  [SF_MUT_EV_DELETE] = 4,
+    [SF_MUT_EV_DUP] = 4,     [SF_MUT_EV_REORDER] = 3, [SF_MUT_TIME] = 6,
     [SF_MUT_CALL] = 5,
 };
 
@@ -1068,7 +1069,7 @@ static void normalize(sf_scenario *s) {
     switch (e->kind) {
     case SF_SCN_SEGMENT:
       e->seg.len %= SF_SCN_MAX_PAYLOAD + 1;
-      e->seg.corrupt &= 0x1f;
+      e->seg.corrupt &= SF_SCN_CORRUPT_BITS;
       e->seg.doff &= 0x0f;
       e->seg.nopt %= SF_SCN_MAX_OPTS + 1;
       break;
@@ -1132,8 +1133,7 @@ size_t sf_mut_havoc(uint8_t *d, size_t n, size_t max, sf_mut_rng *r) {
       break;
     case 5:
       if (pos + 2 <= n)
-        sf_put16(d + pos,
-                 (uint16_t)(sf_get16(d + pos) + below(r, 71) - 35));
+        sf_put16(d + pos, (uint16_t)(sf_get16(d + pos) + below(r, 71) - 35));
       break;
     case 6:
       if (n)
@@ -1196,8 +1196,8 @@ static void note(sf_mutator *m, const char *what) {
   snprintf(m->last + n, sizeof(m->last) - n, "%s%s", n ? "+" : "", what);
 }
 
-size_t sf_mut_mutate(sf_mutator *m, uint8_t *data, size_t size,
-                     size_t max_size, uint32_t seed) {
+size_t sf_mut_mutate(sf_mutator *m, uint8_t *data, size_t size, size_t max_size,
+                     uint32_t seed) {
   sf_mut_rng r;
   sf_mut_rng_seed(&r, seed);
   sf_scenario *s = &m->a;

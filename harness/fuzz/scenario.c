@@ -58,7 +58,7 @@ static void decode_segment(struct rd *r, sf_scn_segment *g) {
   g->win = u16(r);
   g->urg = u16(r);
   g->len = u16(r) % (SF_SCN_MAX_PAYLOAD + 1);
-  g->corrupt = u8(r) & 0x1f;
+  g->corrupt = u8(r) & SF_SCN_CORRUPT_BITS;
   g->doff = u8(r) & 0x0f;
   g->nopt = u8(r) % (SF_SCN_MAX_OPTS + 1);
   bytes(r, g->opt, g->nopt);
@@ -307,12 +307,13 @@ void sf_scn_dump_event(const sf_scn_event *e, FILE *out) {
         fprintf(out, " %02x", g->opt[k]);
     }
     if (g->corrupt)
-      fprintf(out, " [%s%s%s%s%s]",
+      fprintf(out, " [%s%s%s%s%s%s]",
               (g->corrupt & SF_SCN_BAD_TCP_CSUM) ? " tcp_csum bad" : "",
               (g->corrupt & SF_SCN_BAD_IP_CSUM) ? " ip_csum bad" : "",
               (g->corrupt & SF_SCN_BAD_DOFF) ? " doff" : "",
               (g->corrupt & SF_SCN_FRAGMENT) ? " fragments" : "",
-              (g->corrupt & SF_SCN_FRAG_REVERSE) ? " reversed" : "");
+              (g->corrupt & SF_SCN_FRAG_REVERSE) ? " reversed" : "",
+              (g->corrupt & SF_SCN_FRAG_OVERLAP) ? " overlapping" : "");
     fputc('\n', out);
     break;
   }
@@ -411,4 +412,33 @@ size_t sf_scn_fix_raw(uint8_t *buf, size_t len) {
     }
   }
   return fixed;
+}
+
+size_t sf_scn_fragment_count(size_t len) {
+  return len > 20 ? (len - 20 + 7) / 8 : 0;
+}
+
+/* RFC 791 3.2: fragment i carries the payload from offset 8i, 8 bytes of
+ * it, or 16 with SF_SCN_FRAG_OVERLAP so that neighbours overlap (the
+ * Teardrop class of reassembly bugs); MF on all that stop short of the
+ * end. */
+size_t sf_scn_fragment(const uint8_t *dgram, size_t len, uint8_t corrupt,
+                       size_t k, uint8_t *out) {
+  size_t count = sf_scn_fragment_count(len);
+  if (k >= count)
+    return 0;
+  size_t payload = len - 20;
+  size_t i = (corrupt & SF_SCN_FRAG_REVERSE) ? count - 1 - k : k, off = i * 8;
+  size_t want = (corrupt & SF_SCN_FRAG_OVERLAP) ? 16 : 8;
+  size_t n = payload - off < want ? payload - off : want;
+  memcpy(out, dgram, 20);
+  memcpy(out + 20, dgram + 20 + off, n);
+  sf_put16(out + 2, (uint16_t)(20 + n));
+  sf_put16(out + 6, (uint16_t)(off / 8 | (off + n < payload ? 0x2000 : 0)));
+  sf_fix_ip_csum(out, 20 + n);
+  if (corrupt & SF_SCN_BAD_IP_CSUM) {
+    out[10] ^= 0x0f;
+    out[11] ^= 0x0f;
+  }
+  return 20 + n;
 }

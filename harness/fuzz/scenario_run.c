@@ -97,24 +97,13 @@ static void spoil(uint8_t *csum) {
   csum[1] ^= 0x0f;
 }
 
-/* Sends the datagram as 8-byte fragments (SF_SCN_FRAGMENT). */
-static void inject_fragments(struct sf_scn_runner *r, uint8_t *dgram,
+/* Sends the datagram as fragments (SF_SCN_FRAGMENT). */
+static void inject_fragments(struct sf_scn_runner *r, const uint8_t *dgram,
                              size_t len, uint8_t corrupt) {
-  bool reverse = corrupt & SF_SCN_FRAG_REVERSE;
-  size_t payload = len - 20, count = (payload + 7) / 8;
-  uint8_t frag[28];
-  for (size_t k = 0; k < count; k++) {
-    size_t i = reverse ? count - 1 - k : k, off = i * 8;
-    size_t n = payload - off < 8 ? payload - off : 8;
-    memcpy(frag, dgram, 20);
-    memcpy(frag + 20, dgram + 20 + off, n);
-    sf_put16(frag + 2, (uint16_t)(20 + n));
-    sf_put16(frag + 6, (uint16_t)(off / 8 | (i + 1 < count ? 0x2000 : 0)));
-    sf_fix_ip_csum(frag, 20 + n);
-    if (corrupt & SF_SCN_BAD_IP_CSUM)
-      spoil(frag + 10);
-    inject(r, frag, 20 + n);
-  }
+  uint8_t frag[SF_SCN_FRAG_MAX];
+  size_t n;
+  for (size_t k = 0; (n = sf_scn_fragment(dgram, len, corrupt, k, frag)); k++)
+    inject(r, frag, n);
 }
 
 static void send_segment(struct sf_scn_runner *r, const sf_scn_segment *g) {

@@ -21,8 +21,8 @@ void *afl_custom_init(void *afl, unsigned int seed);
 size_t afl_custom_fuzz(void *data, unsigned char *buf, size_t buf_size,
                        unsigned char **out_buf, unsigned char *add_buf,
                        size_t add_buf_size, size_t max_size);
-size_t afl_custom_post_process(void *data, unsigned char *buf,
-                               size_t buf_size, unsigned char **out_buf);
+size_t afl_custom_post_process(void *data, unsigned char *buf, size_t buf_size,
+                               unsigned char **out_buf);
 const char *afl_custom_describe(void *data, size_t max_description_len);
 void afl_custom_deinit(void *data);
 
@@ -98,7 +98,7 @@ static void rich(sf_scenario *s) {
   memcpy(g->opt, ts, sizeof(ts));
   g->nopt = sizeof(ts);
   g = add_segment(s, 0x10, 1448, 0);
-  static const uint8_t sack[16] = {1, 1, 5, 10, 0, 0, 5, 0xb4,
+  static const uint8_t sack[16] = {1, 1, 5,  10,   0, 0, 5, 0xb4,
                                    0, 0, 11, 0x68, 2, 4, 5, 0xb4};
   memcpy(g->opt, sack, sizeof(sack));
   g->nopt = sizeof(sack);
@@ -165,8 +165,8 @@ START_TEST(test_mutate_output_is_canonical_within_max_size) {
     rich(sa);
     for (uint32_t seed = 0; seed < 400; seed++) {
       /* a chain: each output is the next input */
-      len = sf_mut_mutate(mut, buf, len < maxes[m] ? len : maxes[m],
-                          maxes[m], seed);
+      len = sf_mut_mutate(mut, buf, len < maxes[m] ? len : maxes[m], maxes[m],
+                          seed);
       ck_assert_uint_le(len, maxes[m]);
       assert_canonical(buf, len);
     }
@@ -311,8 +311,8 @@ static void check_op(enum sf_mut_op op, const sf_scenario *before,
     ck_assert(op == SF_MUT_TIME || op == SF_MUT_CALL);
     at = only_diff(before, after);
     ck_assert_int_ge(at, 0);
-    ck_assert_uint_eq(after->ev[at].kind, op == SF_MUT_TIME ? SF_SCN_ADVANCE
-                                                            : SF_SCN_CALL);
+    ck_assert_uint_eq(after->ev[at].kind,
+                      op == SF_MUT_TIME ? SF_SCN_ADVANCE : SF_SCN_CALL);
     ck_assert_uint_eq(before->ev[at].kind, after->ev[at].kind);
     return;
   case SF_MUT_EV_DELETE: {
@@ -350,8 +350,7 @@ static void check_op(enum sf_mut_op op, const sf_scenario *before,
   ck_assert_uint_eq(after->ev[at].kind, SF_SCN_SEGMENT);
   g0 = &before->ev[at].seg;
   g1 = &after->ev[at].seg;
-  bool opts_same =
-      g0->nopt == g1->nopt && !memcmp(g0->opt, g1->opt, g0->nopt);
+  bool opts_same = g0->nopt == g1->nopt && !memcmp(g0->opt, g1->opt, g0->nopt);
   bool flags = g0->flags != g1->flags, seq = g0->seq_delta != g1->seq_delta;
   bool ack = g0->ack_delta != g1->ack_delta, win = g0->win != g1->win;
   bool urg = g0->urg != g1->urg, len = g0->len != g1->len;
@@ -452,9 +451,9 @@ START_TEST(test_each_operator_changes_what_it_says) {
 END_TEST
 
 START_TEST(test_segment_operators_need_a_segment) {
-  static const enum sf_mut_op ops[] = {SF_MUT_FLAGS, SF_MUT_SEQ, SF_MUT_ACK,
-                                       SF_MUT_OPT_DROP, SF_MUT_RAW_IP,
-                                       SF_MUT_EV_DELETE, SF_MUT_EV_REORDER};
+  static const enum sf_mut_op ops[] = {
+      SF_MUT_FLAGS,  SF_MUT_SEQ,       SF_MUT_ACK,       SF_MUT_OPT_DROP,
+      SF_MUT_RAW_IP, SF_MUT_EV_DELETE, SF_MUT_EV_REORDER};
   memset(sa, 0, sizeof(*sa));
   for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
     sf_mut_rng r;
@@ -583,8 +582,8 @@ START_TEST(test_afl_fuzz_outputs_canonical_scenarios) {
   for (int i = 0; i < 500; i++) {
     uint8_t *out;
     size_t max = 14 + (size_t)i * 7;
-    size_t n = afl_custom_fuzz(afl, buf, na, &out, i % 2 ? buf2 : NULL, nb,
-                               max);
+    size_t n =
+        afl_custom_fuzz(afl, buf, na, &out, i % 2 ? buf2 : NULL, nb, max);
     ck_assert_uint_gt(n, 0);
     ck_assert_uint_le(n, max);
     assert_canonical(out, n);
@@ -624,10 +623,75 @@ START_TEST(test_mutated_scenarios_run_without_harness_failures) {
     sf_scn_decode(buf, len, sb);
     sf_scn_verdict v;
     sf_scn_run(r, sb, NULL, &v);
-    ck_assert_msg(!v.failed || strcmp(v.oracle, "setup") != 0, "%s",
-                  v.message);
+    ck_assert_msg(!v.failed || strcmp(v.oracle, "setup") != 0, "%s", v.message);
   }
   sf_scn_runner_free(r);
+}
+END_TEST
+
+/* ---- fragments ---- */
+
+/* A datagram of a 20-byte header and 40 bytes of payload 0, 1, ... 39. */
+static size_t datagram_60(uint8_t *d) {
+  memset(d, 0, 60);
+  d[0] = 0x45;
+  sf_put16(d + 2, 60);
+  d[9] = 6;
+  for (int i = 0; i < 40; i++)
+    d[20 + i] = (uint8_t)i;
+  return 60;
+}
+
+static void expect_fragment(const uint8_t *f, size_t n, uint32_t off,
+                            uint32_t len, bool more) {
+  ck_assert_uint_eq(n, 20 + len);
+  ck_assert_uint_eq(sf_get16(f + 2), 20 + len);
+  ck_assert_uint_eq(sf_get16(f + 6) & 0x1fff, off / 8);
+  ck_assert_int_eq(!!(sf_get16(f + 6) & 0x2000), more);
+  ck_assert_uint_eq(f[20], off); /* the payload from its offset */
+  ck_assert_uint_eq(sf_csum(f, 20), 0);
+}
+
+START_TEST(test_fragments_are_8_bytes_in_order) {
+  uint8_t d[60], f[SF_SCN_FRAG_MAX];
+  size_t len = datagram_60(d);
+  ck_assert_uint_eq(sf_scn_fragment_count(len), 5);
+  for (size_t k = 0; k < 5; k++)
+    expect_fragment(f, sf_scn_fragment(d, len, SF_SCN_FRAGMENT, k, f),
+                    (uint32_t)k * 8, 8, k < 4);
+  ck_assert_uint_eq(sf_scn_fragment(d, len, SF_SCN_FRAGMENT, 5, f), 0);
+}
+END_TEST
+
+START_TEST(test_reversed_fragments_start_with_the_last) {
+  uint8_t d[60], f[SF_SCN_FRAG_MAX];
+  size_t len = datagram_60(d);
+  uint8_t c = SF_SCN_FRAGMENT | SF_SCN_FRAG_REVERSE;
+  expect_fragment(f, sf_scn_fragment(d, len, c, 0, f), 32, 8, false);
+  expect_fragment(f, sf_scn_fragment(d, len, c, 4, f), 0, 8, true);
+}
+END_TEST
+
+/* Each overlapping fragment carries its own 8 bytes and the next 8: MF is
+ * clear on both that reach the end. */
+START_TEST(test_overlapping_fragments_carry_the_next_block_too) {
+  uint8_t d[60], f[SF_SCN_FRAG_MAX];
+  size_t len = datagram_60(d);
+  uint8_t c = SF_SCN_FRAGMENT | SF_SCN_FRAG_OVERLAP;
+  expect_fragment(f, sf_scn_fragment(d, len, c, 0, f), 0, 16, true);
+  expect_fragment(f, sf_scn_fragment(d, len, c, 2, f), 16, 16, true);
+  expect_fragment(f, sf_scn_fragment(d, len, c, 3, f), 24, 16, false);
+  expect_fragment(f, sf_scn_fragment(d, len, c, 4, f), 32, 8, false);
+}
+END_TEST
+
+START_TEST(test_fragments_keep_a_bad_ip_checksum_bad) {
+  uint8_t d[60], f[SF_SCN_FRAG_MAX];
+  size_t len = datagram_60(d);
+  size_t n =
+      sf_scn_fragment(d, len, SF_SCN_FRAGMENT | SF_SCN_BAD_IP_CSUM, 1, f);
+  ck_assert_uint_eq(n, 28);
+  ck_assert_uint_ne(sf_csum(f, 20), 0);
 }
 END_TEST
 
@@ -649,6 +713,10 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_afl_fuzz_outputs_canonical_scenarios);
   tcase_add_test(tc, test_afl_seed_makes_it_deterministic);
   tcase_add_test(tc, test_mutated_scenarios_run_without_harness_failures);
+  tcase_add_test(tc, test_fragments_are_8_bytes_in_order);
+  tcase_add_test(tc, test_reversed_fragments_start_with_the_last);
+  tcase_add_test(tc, test_overlapping_fragments_carry_the_next_block_too);
+  tcase_add_test(tc, test_fragments_keep_a_bad_ip_checksum_bad);
   suite_add_tcase(s, tc);
   return s;
 }

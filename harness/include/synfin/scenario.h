@@ -93,7 +93,18 @@ enum {
   SF_SCN_BAD_DOFF = 1u << 2, /* data offset from `doff` instead */
   SF_SCN_FRAGMENT = 1u << 3, /* sent as 8-byte fragments */
   SF_SCN_FRAG_REVERSE = 1u << 4,
+  SF_SCN_FRAG_OVERLAP = 1u << 5, /* each fragment also carries the next 8 */
+  SF_SCN_CORRUPT_BITS = 0x3f,
 };
+
+/* A segment event with SF_SCN_FRAGMENT is sent as fragments of its
+ * datagram (`len` bytes, a 20-byte header): how many, and the k-th in the
+ * order they are sent, written to `out` (SF_SCN_FRAG_MAX bytes) with its
+ * length returned (0 past the last). */
+#define SF_SCN_FRAG_MAX (20 + 16)
+size_t sf_scn_fragment_count(size_t len);
+size_t sf_scn_fragment(const uint8_t *dgram, size_t len, uint8_t corrupt,
+                       size_t k, uint8_t *out);
 
 typedef struct sf_scn_segment {
   uint8_t flags;     /* TCP flag bits as on the wire */
