@@ -105,8 +105,9 @@ static int read_notes(const char *path, struct table *t) {
       continue;
     struct req *r = fields(line, c, 2) == 2 ? find(t, c[0]) : NULL;
     if (!r) {
-      fprintf(stderr, "synfin coverage: %s:%u: expected a known id, a tab "
-                      "and a reason\n",
+      fprintf(stderr,
+              "synfin coverage: %s:%u: expected a known id, a tab "
+              "and a reason\n",
               path, lineno);
       rc = -EINVAL;
       continue;
@@ -178,8 +179,8 @@ static const char *why_uncovered(const struct req *r) {
 }
 
 static void print_table(const struct table *t) {
-  printf("%-8s %-11s %-9s %-20s %s\n", "id", "level", "section",
-         "testability", "scripts / why not covered");
+  printf("%-8s %-11s %-9s %-20s %s\n", "id", "level", "section", "testability",
+         "scripts / why not covered");
   for (size_t i = 0; i < t->n; i++) {
     const struct req *r = &t->r[i];
     printf("%-8s %-11s %-9s %-20s ", r->id, r->level, r->section,
@@ -189,9 +190,10 @@ static void print_table(const struct table *t) {
       continue;
     }
     for (size_t k = 0; k < r->scripts.n; k++)
-      printf("%s%s", k ? "\n                                                 "
-                         " "
-                       : "",
+      printf("%s%s",
+             k ? "\n                                                 "
+                 " "
+               : "",
              r->scripts.v[k]);
     printf("\n");
   }

@@ -82,7 +82,8 @@ int sf_collect_scripts(const char *cmd, int argc, char **argv,
     snprintf(dir, sizeof(dir), "%s", argv[i]);
     for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
       dir[n - 1] = '\0';
-    int rc = S_ISDIR(st.st_mode) ? walk(dir, out, 0) : sf_paths_push(out, argv[i]);
+    int rc =
+        S_ISDIR(st.st_mode) ? walk(dir, out, 0) : sf_paths_push(out, argv[i]);
     if (rc < 0) {
       fprintf(stderr, "synfin %s: %s: %s\n", cmd, argv[i], strerror(-rc));
       return rc;
@@ -90,7 +91,6 @@ int sf_collect_scripts(const char *cmd, int argc, char **argv,
   }
   return 0;
 }
-
 
 void sf_paths_free(struct sf_paths *p) {
   for (size_t i = 0; i < p->n; i++)

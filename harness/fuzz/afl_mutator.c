@@ -22,8 +22,8 @@ void *afl_custom_init(void *afl, unsigned int seed);
 size_t afl_custom_fuzz(void *data, unsigned char *buf, size_t buf_size,
                        unsigned char **out_buf, unsigned char *add_buf,
                        size_t add_buf_size, size_t max_size);
-size_t afl_custom_post_process(void *data, unsigned char *buf,
-                               size_t buf_size, unsigned char **out_buf);
+size_t afl_custom_post_process(void *data, unsigned char *buf, size_t buf_size,
+                               unsigned char **out_buf);
 const char *afl_custom_describe(void *data, size_t max_description_len);
 void afl_custom_deinit(void *data);
 
@@ -74,8 +74,8 @@ size_t afl_custom_fuzz(void *data, unsigned char *buf, size_t buf_size,
   return n; /* never 0: a scenario's header is 14 bytes */
 }
 
-size_t afl_custom_post_process(void *data, unsigned char *buf,
-                               size_t buf_size, unsigned char **out_buf) {
+size_t afl_custom_post_process(void *data, unsigned char *buf, size_t buf_size,
+                               unsigned char **out_buf) {
   struct afl_mutator *a = data;
   if (!reserve(&a->post, &a->post_cap, buf_size ? buf_size : 1)) {
     *out_buf = buf;
@@ -90,8 +90,7 @@ size_t afl_custom_post_process(void *data, unsigned char *buf,
 const char *afl_custom_describe(void *data, size_t max_description_len) {
   struct afl_mutator *a = data;
   static char d[96];
-  size_t n = max_description_len < sizeof(d) ? max_description_len
-                                             : sizeof(d);
+  size_t n = max_description_len < sizeof(d) ? max_description_len : sizeof(d);
   if (!n)
     return "";
   strncpy(d, sf_mut_last(a->m), n - 1);

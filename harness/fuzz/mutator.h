@@ -43,11 +43,11 @@ enum sf_mut_op {
   SF_MUT_RAW_FIX,     /* what post-processing repairs in a raw datagram */
   SF_MUT_EV_INSERT,   /* a new event */
   SF_MUT_EV_DELETE,
-  SF_MUT_EV_DUP,      /* an event again, somewhere */
-  SF_MUT_EV_REORDER,  /* two events swap places */
-  SF_MUT_TIME,        /* a time jump that fires a timer */
-  SF_MUT_CALL,        /* a socket call */
-  SF_MUT_BYTES,       /* byte-level, on the encoding */
+  SF_MUT_EV_DUP,     /* an event again, somewhere */
+  SF_MUT_EV_REORDER, /* two events swap places */
+  SF_MUT_TIME,       /* a time jump that fires a timer */
+  SF_MUT_CALL,       /* a socket call */
+  SF_MUT_BYTES,      /* byte-level, on the encoding */
   SF_MUT_OP_COUNT
 };
 
@@ -68,8 +68,8 @@ void sf_mutator_free(sf_mutator *m);
 
 /* Mutates data[0..size) in place (capacity max_size); returns the new size.
  * Applies one to four operators. */
-size_t sf_mut_mutate(sf_mutator *m, uint8_t *data, size_t size,
-                     size_t max_size, uint32_t seed);
+size_t sf_mut_mutate(sf_mutator *m, uint8_t *data, size_t size, size_t max_size,
+                     uint32_t seed);
 /* Splices the events of two scenarios: a prefix of a's, a run of b's,
  * sometimes the rest of a's; the setup of one of them. Returns the size
  * written to out. */

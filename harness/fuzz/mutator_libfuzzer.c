@@ -14,8 +14,7 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
                                  uint8_t *out, size_t max_out_size,
                                  unsigned int seed);
 
-static size_t engine_bytes(void *ctx, uint8_t *data, size_t size,
-                           size_t max) {
+static size_t engine_bytes(void *ctx, uint8_t *data, size_t size, size_t max) {
   (void)ctx;
   return LLVMFuzzerMutate(data, size, max);
 }

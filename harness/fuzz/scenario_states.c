@@ -109,7 +109,8 @@ int main(int argc, char **argv) {
   sf_scenario *s = malloc(sizeof(*s));
   if (!s || sf_scn_runner_new(&r) < 0)
     return 2;
-  static unsigned reached[SF_TCP_NSTATES], moved[SF_TCP_NSTATES][SF_TCP_NSTATES];
+  static unsigned reached[SF_TCP_NSTATES],
+      moved[SF_TCP_NSTATES][SF_TCP_NSTATES];
   unsigned failed = 0;
   size_t events = 0;
   for (size_t i = 0; i < ninputs; i++) {
@@ -122,8 +123,8 @@ int main(int argc, char **argv) {
     events += s->n;
     if (v.failed) {
       failed++;
-      printf("finding: synfin oracle %s: %s (input %zu)\n", v.oracle,
-             v.message, i);
+      printf("finding: synfin oracle %s: %s (input %zu)\n", v.oracle, v.message,
+             i);
     }
     for (int a = 0; a < SF_TCP_NSTATES; a++) {
       reached[a] += seen.state[a];

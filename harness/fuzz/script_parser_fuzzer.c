@@ -20,8 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sf_script_format(s, &text, &len) == 0) {
     sf_script *again;
     if (sf_script_parse(text, len, "formatted.pkt", &again, &err) < 0) {
-      fprintf(stderr, "synfin oracle format: printed script does not parse: "
-                      "%s\n",
+      fprintf(stderr,
+              "synfin oracle format: printed script does not parse: "
+              "%s\n",
               err.message);
       abort();
     }

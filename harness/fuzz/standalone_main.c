@@ -83,8 +83,9 @@ static int run_dir(const char *dir, size_t *count) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s FILE|DIR...\nReplays inputs through the fuzz "
-                    "target; a finding aborts with its oracle's message.\n",
+    fprintf(stderr,
+            "usage: %s FILE|DIR...\nReplays inputs through the fuzz "
+            "target; a finding aborts with its oracle's message.\n",
             argv[0]);
     return 2;
   }

@@ -13,9 +13,9 @@
 #include "synfin/sut.h"
 #include "synfin/trace.h"
 
-#define RUN_LOCAL_IP 0xc0a80001u  /* 192.168.0.1: the system under test */
-#define RUN_REMOTE_IP 0xc0000201u /* 192.0.2.1: the script's side */
-#define RUN_PORT 8080             /* bind() and connect() default */
+#define RUN_LOCAL_IP 0xc0a80001u   /* 192.168.0.1: the system under test */
+#define RUN_REMOTE_IP 0xc0000201u  /* 192.0.2.1: the script's side */
+#define RUN_PORT 8080              /* bind() and connect() default */
 #define RUN_REMOTE_EPHEMERAL 48484 /* the script side's port, passive opens */
 #define RUN_MAX_CONNS 16
 #define RUN_MAX_FDS 64
@@ -50,8 +50,8 @@ struct run_trace_call {
  * fields that merging consecutive segments changes kept beside it. */
 struct run_live {
   sf_pkt_view v;
-  uint32_t len;         /* payload bytes, of all merged segments */
-  uint16_t flags;       /* SF_TCP_*; FIN and PSH of the last segment */
+  uint32_t len;   /* payload bytes, of all merged segments */
+  uint16_t flags; /* SF_TCP_*; FIN and PSH of the last segment */
   uint32_t ack;
   uint16_t win;
   bool payload_nonzero; /* scripts expect zero bytes */
@@ -91,8 +91,8 @@ struct runner {
   size_t nts;
   uint16_t ip_id;
   /* time */
-  int64_t prev_t;     /* scheduled time of the previous event */
-  bool prev_inbound;  /* it was an inbound packet */
+  int64_t prev_t;    /* scheduled time of the previous event */
+  bool prev_inbound; /* it was an inbound packet */
   struct run_pending pend;
   /* --oracles: the fuzz scenarios' oracles watch the run */
   bool oracles;
@@ -124,8 +124,8 @@ const char *sf_errno_name(int err);
  * being run. */
 void run_oracle_verdict(struct runner *r);
 /* Records a failure at an event (the first one wins). */
-void run_fail(struct runner *r, const sf_script_event *ev, const char *fmt,
-              ...) __attribute__((format(printf, 3, 4)));
+void run_fail(struct runner *r, const sf_script_event *ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Marks the script unsupported (a skip) at a position. */
 void run_skip(struct runner *r, sf_script_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -139,8 +139,8 @@ struct run_conn *run_conn_for(struct runner *r, const sf_script_packet *p);
 /* syscalls.c: script system calls <-> sf_call */
 /* Builds the live call; returns 0, or -ENOTSUP with *why set (static
  * text or formatted into why) for what the runner cannot do. */
-int run_call_build(struct runner *r, const sf_script_syscall *sc,
-                   sf_call *call, char *why, size_t whylen);
+int run_call_build(struct runner *r, const sf_script_syscall *sc, sf_call *call,
+                   char *why, size_t whylen);
 /* Compares a completed call with the script; on mismatch records it. */
 void run_call_check(struct runner *r, const sf_script_event *ev,
                     const sf_call *call, const sf_call_result *res);

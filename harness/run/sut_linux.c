@@ -496,8 +496,7 @@ int sf_sut_linux_new(sf_sut **out, char *err, size_t errlen) {
   s->tun = -1;
   s->zeros = calloc(1, IO_MAX);
   s->sink = malloc(IO_MAX);
-  if (!s->zeros || !s->sink ||
-      pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+  if (!s->zeros || !s->sink || pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
     free(s->zeros);
     free(s->sink);
     free(s);

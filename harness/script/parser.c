@@ -604,8 +604,7 @@ static int collect_comments(sf_parser *p, const char *buf, size_t len) {
       count = n;
       if (count == 0)
         return 0;
-      p->script->comments =
-          sf_p_alloc(p, count * sizeof(*p->script->comments));
+      p->script->comments = sf_p_alloc(p, count * sizeof(*p->script->comments));
       if (p->script->comments == NULL)
         return sf_p_nomem(p);
       p->script->n_comments = count;

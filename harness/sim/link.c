@@ -146,8 +146,8 @@ int sf_link_new(const sf_link_config *cfg, sf_stack *a, sf_stack *b,
   sf_trace_hash_init(&l->trace);
   l->stack[0] = a;
   l->stack[1] = b;
-  uint64_t t0 = sf_stack_now(a) > sf_stack_now(b) ? sf_stack_now(a)
-                                                  : sf_stack_now(b);
+  uint64_t t0 =
+      sf_stack_now(a) > sf_stack_now(b) ? sf_stack_now(a) : sf_stack_now(b);
   l->now = t0;
   for (int i = 0; i < 2; i++) {
     l->side[i].link = l;

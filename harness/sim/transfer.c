@@ -30,15 +30,15 @@ void sf_transfer_config_default(sf_transfer_config *cfg) {
 /* Byte `i` of the stream sent by `side`: not periodic in any short span, so
  * a lost, duplicated or misplaced chunk shows. */
 static uint8_t pattern(int side, uint64_t i) {
-  uint64_t x = i * 0x9e3779b97f4a7c15ULL + (uint64_t)side * 0x632be59bd9b4e019ULL;
+  uint64_t x =
+      i * 0x9e3779b97f4a7c15ULL + (uint64_t)side * 0x632be59bd9b4e019ULL;
   x ^= x >> 29;
   return (uint8_t)(x ^ (x >> 11) ^ (i >> 12));
 }
 
 static int fail(sf_transfer_result *res, const char *what, int side,
                 long long v) {
-  snprintf(res->error, sizeof(res->error), "%s (side %d, %lld)", what, side,
-           v);
+  snprintf(res->error, sizeof(res->error), "%s (side %d, %lld)", what, side, v);
   return -EPROTO;
 }
 
@@ -81,8 +81,7 @@ static int pump(const sf_transfer_config *cfg, struct app *app, int side,
                     (long long)(app->read + (uint64_t)i));
     app->read += (uint64_t)r;
     if (app->read > cfg->bytes)
-      return fail(res, "more bytes than were sent", side,
-                  (long long)app->read);
+      return fail(res, "more bytes than were sent", side, (long long)app->read);
   }
   if (app->eof && app->shut) {
     if (app->read != cfg->bytes)
@@ -118,8 +117,7 @@ static bool connections_gone(sf_stack *st) {
   return n == 0 && sf_stack_next_deadline(st) == SF_TIME_NEVER;
 }
 
-static int setup(const sf_transfer_config *cfg, struct app app[2],
-                 int *lfd) {
+static int setup(const sf_transfer_config *cfg, struct app app[2], int *lfd) {
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(PORT)};
   *lfd = sf_socket(app[0].st, AF_INET, SOCK_STREAM, 0);
   if (*lfd < 0)

@@ -15,9 +15,9 @@ static void lossy(sf_transfer_config *cfg, uint64_t seed) {
   cfg->bytes = TEN_MB;
   cfg->link.seed = seed;
   cfg->link.delay_us = 5000;
-  cfg->link.jitter_us = 4000;  /* reorders packets sent < 4 ms apart */
-  cfg->link.loss_ppm = 10000;  /* 1 % */
-  cfg->link.dup_ppm = 5000;    /* 0.5 % */
+  cfg->link.jitter_us = 4000; /* reorders packets sent < 4 ms apart */
+  cfg->link.loss_ppm = 10000; /* 1 % */
+  cfg->link.dup_ppm = 5000;   /* 0.5 % */
   cfg->seed_a = seed * 3 + 1;
   cfg->seed_b = seed * 7 + 2;
 }
@@ -109,7 +109,8 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_clean_link_moves_10_mb_each_way);
   tcase_add_test(tc, test_lossy_link_moves_10_mb_each_way_exactly);
   tcase_add_test(tc, test_same_seed_gives_same_trace_hash);
-  tcase_add_test(tc, test_different_seeds_give_different_traces_and_exact_bytes);
+  tcase_add_test(tc,
+                 test_different_seeds_give_different_traces_and_exact_bytes);
   tcase_add_test(tc, test_rfc_profile_lossy_link_delivers_exactly);
   tcase_add_test(tc, test_small_buffers_and_heavy_loss_still_deliver);
   suite_add_tcase(s, tc);

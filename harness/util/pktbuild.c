@@ -22,8 +22,7 @@ void sf_fix_tcp_csum(uint8_t *pkt, size_t len) {
   uint8_t *th = pkt + hl;
   uint32_t tl = (uint32_t)(len - hl);
   sf_put16(th + 16, 0);
-  uint32_t sum =
-      sf_csum_pseudo(sf_get32(pkt + 12), sf_get32(pkt + 16), 6, tl);
+  uint32_t sum = sf_csum_pseudo(sf_get32(pkt + 12), sf_get32(pkt + 16), 6, tl);
   sf_put16(th + 16, sf_csum_fold(sf_csum_partial(sum, th, tl)));
 }
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct sf_strbuf {
-  char *p;  /* NUL-terminated, or NULL while empty */
+  char *p; /* NUL-terminated, or NULL while empty */
   size_t len;
   size_t cap;
   int failed; /* an allocation failed: the text is truncated */

@@ -58,10 +58,10 @@ const sf_link_stats *sf_link_stats_get(const sf_link *l);
 typedef struct sf_transfer_config {
   sf_link_config link;
   enum sf_profile_id profile;
-  uint64_t bytes;           /* each way */
-  uint64_t seed_a, seed_b;  /* stack seeds */
-  uint32_t buf_capacity;    /* socket buffers of both stacks */
-  uint64_t time_limit_us;   /* virtual time allowed before giving up */
+  uint64_t bytes;            /* each way */
+  uint64_t seed_a, seed_b;   /* stack seeds */
+  uint32_t buf_capacity;     /* socket buffers of both stacks */
+  uint64_t time_limit_us;    /* virtual time allowed before giving up */
   sf_link_observer observer; /* optional: sees every packet */
   void *observer_ctx;
 } sf_transfer_config;
@@ -71,7 +71,7 @@ typedef struct sf_transfer_result {
   uint64_t virtual_us;          /* until both connections were gone */
   sf_trace_hash trace;
   sf_link_stats link;
-  char error[160];              /* empty when every byte arrived intact */
+  char error[160]; /* empty when every byte arrived intact */
 } sf_transfer_result;
 
 void sf_transfer_config_default(sf_transfer_config *cfg);

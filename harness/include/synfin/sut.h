@@ -43,12 +43,12 @@ enum sf_call_op {
 /* One socket call with its arguments in live terms (live descriptors,
  * byte counts instead of buffers). */
 typedef struct sf_call {
-  int op;  /* enum sf_call_op */
-  int fd;  /* live descriptor */
-  int a, b, c; /* socket: domain, type, protocol; listen: backlog;
-                  shutdown: how; fcntl: cmd, arg; send/recv: flags in a;
-                  setsockopt/getsockopt: level, name */
-  size_t len;  /* read/write/send/recv: bytes */
+  int op;                  /* enum sf_call_op */
+  int fd;                  /* live descriptor */
+  int a, b, c;             /* socket: domain, type, protocol; listen: backlog;
+                              shutdown: how; fcntl: cmd, arg; send/recv: flags in a;
+                              setsockopt/getsockopt: level, name */
+  size_t len;              /* read/write/send/recv: bytes */
   struct sockaddr_in addr; /* bind/connect */
   uint8_t opt[SF_CALL_MAX_OPT]; /* setsockopt value */
   socklen_t optlen; /* setsockopt: value bytes; getsockopt: buffer bytes */
@@ -58,8 +58,8 @@ typedef struct sf_call {
 } sf_call;
 
 typedef struct sf_call_result {
-  long ret;   /* the call's return value; -1 on error */
-  int err;    /* errno when ret is -1 */
+  long ret;                     /* the call's return value; -1 on error */
+  int err;                      /* errno when ret is -1 */
   uint8_t opt[SF_CALL_MAX_OPT]; /* getsockopt value */
   socklen_t optlen;
   struct pollfd pfd[SF_CALL_MAX_POLLFD];
