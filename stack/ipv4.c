@@ -10,7 +10,7 @@
 #define IP_DF 0x4000u
 #define IP_MF 0x2000u
 #define IP_OFFMASK 0x1fffu
-#define IP_HLEN 20u   /* the header we send: no options */
+#define IP_HLEN 20u   /* the header without options */
 #define IP_DEFTTL 64u /* RFC 1700 default TTL */
 
 /* ICMP Destination Unreachable, code 2: protocol unreachable. */
@@ -18,10 +18,12 @@
 
 /* Header fields of a datagram we send. */
 struct ip_out {
-  uint32_t src, dst;
+  uint32_t src, dst; /* dst: the final destination */
   uint16_t id;
   uint8_t proto, tos, ttl;
   bool df;
+  const struct sf_ip_route *route; /* NULL: no options */
+  uint32_t hlen;                   /* IP_HLEN and the route's options */
 };
 
 static uint32_t local_addr(const sf_stack *st) {
@@ -101,7 +103,8 @@ static void ignore_options(sf_stack *st, const uint8_t *opt, uint32_t len) {
       i++;
       continue;
     }
-    st->stats.ip_options_ignored++;
+    if (opt[i] != 131 && opt[i] != 137) /* source routes are acted on */
+      st->stats.ip_options_ignored++;
     if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i)
       return;
     i += opt[i + 1];
@@ -135,6 +138,27 @@ static void reassemble(sf_stack *st, const struct sf_ip_meta *m, uint16_t frag,
     sf_ipv4_deliver(st, &whole, data, n);
 }
 
+/* RFC 1122 3.2.1.8: a host is the final destination of a completed source
+ * route only; one not completed names a next hop, and the stack does not
+ * forward (RFC 1122 3.3.5 leaves that to it). The profile may refuse every
+ * source-routed datagram, as Linux does unless accept_source_route is set. */
+static bool source_route_acceptable(sf_stack *st, const uint8_t *opt,
+                                    uint32_t len) {
+  sf_stats *s = &st->stats;
+  size_t off;
+  int rc = sf_ipopt_find_srr(opt, len, &off);
+  if (rc == 0)
+    return true;
+  if (rc < 0)
+    return drop(st, &s->ip_drop_srcroute, "ip: malformed source route");
+  if (!st->cfg.profile.accept_source_route)
+    return drop(st, &s->ip_drop_srcroute, "ip: source-routed datagram");
+  if (!sf_ipopt_srr_completed(opt + off))
+    return drop(st, &s->ip_drop_srcroute,
+                "ip: source route not completed (no forwarding)");
+  return true;
+}
+
 void sf_ipv4_input(sf_stack *st, const uint8_t *pkt, size_t len) {
   st->stats.ip_in++;
   if (!header_valid(st, pkt, len))
@@ -142,6 +166,8 @@ void sf_ipv4_input(sf_stack *st, const uint8_t *pkt, size_t len) {
   struct sf_ip_meta m;
   sf_ipv4_parse_meta(pkt, &m);
   if (!addresses_acceptable(st, &m))
+    return;
+  if (!source_route_acceptable(st, pkt + IP_HLEN, m.hlen - IP_HLEN))
     return;
   ignore_options(st, pkt + IP_HLEN, m.hlen - IP_HLEN);
   uint16_t frag = sf_get16(pkt + 6);
@@ -160,19 +186,30 @@ static uint8_t out_ttl(const sf_stack *st) {
   return (uint8_t)(ttl == 0 || ttl > 255 ? IP_DEFTTL : ttl);
 }
 
+/* RFC 791 3.1: the options follow the fixed header; a source route goes
+ * to its first hop and carries the final destination in its last slot. */
 static void write_header(uint8_t *h, const struct ip_out *o, size_t payload_len,
                          uint32_t frag) {
-  h[0] = 0x45;
+  const struct sf_ip_route *r = o->route;
+  bool routed = r && r->has_srr;
+  h[0] = (uint8_t)(0x40 | o->hlen / 4);
   h[1] = o->tos;
-  sf_put16(h + 2, (uint32_t)(IP_HLEN + payload_len));
+  sf_put16(h + 2, (uint32_t)(o->hlen + payload_len));
   sf_put16(h + 4, o->id);
   sf_put16(h + 6, frag | (o->df ? IP_DF : 0));
   h[8] = o->ttl;
   h[9] = o->proto;
   sf_put16(h + 10, 0);
   sf_put32(h + 12, o->src);
-  sf_put32(h + 16, o->dst);
-  sf_put16(h + 10, sf_csum_fold(sf_csum_partial(0, h, IP_HLEN)));
+  sf_put32(h + 16, routed ? r->first_hop : o->dst);
+  if (r && r->len) {
+    memcpy(h + IP_HLEN, r->opt, r->len);
+    if (routed) {
+      const uint8_t *srr = r->opt + r->srr_off;
+      sf_put32(h + IP_HLEN + r->srr_off + srr[1] - 4, o->dst);
+    }
+  }
+  sf_put16(h + 10, sf_csum_fold(sf_csum_partial(0, h, o->hlen)));
 }
 
 static void emit(sf_stack *st, const uint8_t *pkt, size_t len) {
@@ -181,31 +218,42 @@ static void emit(sf_stack *st, const uint8_t *pkt, size_t len) {
 }
 
 /* RFC 791 3.2: every fragment but the last carries a multiple of 8 bytes and
- * MF; all share the identification. Each fragment's header is written over
- * the tail of the fragment before it, already sent, and those bytes are put
- * back afterwards so the payload in txbuf survives. */
+ * MF; all share the identification and the options (the stack sends only
+ * options that are copied). Each fragment's header is written over the tail
+ * of the fragment before it, already sent, and those bytes are put back
+ * afterwards so the payload in txbuf survives. */
 static void send_fragments(sf_stack *st, const struct ip_out *o,
                            size_t payload_len) {
-  size_t step = (st->cfg.mtu - IP_HLEN) & ~(size_t)7;
+  size_t step = (st->cfg.mtu - o->hlen) & ~(size_t)7;
+  uint8_t *base = st->txbuf + o->hlen;
   for (size_t off = 0; off < payload_len; off += step) {
     size_t n = payload_len - off < step ? payload_len - off : step;
     uint32_t frag = (uint32_t)(off / 8) | (off + n < payload_len ? IP_MF : 0);
-    uint8_t *h = st->txbuf + off;
-    uint8_t saved[IP_HLEN];
-    memcpy(saved, h, IP_HLEN);
+    uint8_t *h = base + off - o->hlen;
+    uint8_t saved[60];
+    memcpy(saved, h, o->hlen);
     write_header(h, o, n, frag);
-    emit(st, h, IP_HLEN + n);
+    emit(st, h, o->hlen + n);
     if (off)
-      memcpy(h, saved, IP_HLEN);
+      memcpy(h, saved, o->hlen);
   }
 }
 
-/* stats.ip_out counts datagrams, not the fragments they leave as. */
 int sf_ipv4_send(sf_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
                  uint8_t tos, bool dont_fragment, size_t payload_len) {
-  if (payload_len > SF_IP_MAXPACKET - IP_HLEN)
+  return sf_ipv4_send_route(st, src, dst, proto, tos, dont_fragment,
+                            payload_len, NULL);
+}
+
+/* stats.ip_out counts datagrams, not the fragments they leave as. The
+ * payload was written after a 20-byte header; options move it up. */
+int sf_ipv4_send_route(sf_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
+                       uint8_t tos, bool dont_fragment, size_t payload_len,
+                       const struct sf_ip_route *route) {
+  uint32_t hlen = IP_HLEN + (route ? route->len : 0);
+  if (payload_len > SF_IP_MAXPACKET - hlen)
     return -EMSGSIZE;
-  bool fits = IP_HLEN + payload_len <= st->cfg.mtu;
+  bool fits = hlen + payload_len <= st->cfg.mtu;
   /* RFC 791 3.2: DF forbids fragmenting; the sender must send less. */
   if (!fits && dont_fragment)
     return -EMSGSIZE;
@@ -217,13 +265,17 @@ int sf_ipv4_send(sf_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
       .tos = tos,
       .ttl = out_ttl(st),
       .df = dont_fragment,
+      .route = route,
+      .hlen = hlen,
   };
+  if (hlen > IP_HLEN)
+    memmove(st->txbuf + hlen, st->txbuf + IP_HLEN, payload_len);
   st->stats.ip_out++;
   if (!fits) {
     send_fragments(st, &o, payload_len);
     return 0;
   }
   write_header(st->txbuf, &o, payload_len, 0);
-  emit(st, st->txbuf, IP_HLEN + payload_len);
+  emit(st, st->txbuf, hlen + payload_len);
   return 0;
 }

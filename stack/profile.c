@@ -63,7 +63,8 @@ static void profile_linux(sf_profile *p) {
   p->window_update_double = 1;
   p->nagle_minshall = 1;
   p->zero_wnd_drop_data = 1;
-  p->urg_oob = 1; /* tcp_check_urg, tcp_recv_urg */
+  p->urg_oob = 1;             /* tcp_check_urg, tcp_recv_urg */
+  p->accept_source_route = 0; /* ip_rcv_options: conf/all is 0 */
 }
 
 /* The RFCs' own values: RFC 6298 minimum RTO of one second, RFC 5681
@@ -105,6 +106,7 @@ static void profile_rfc(sf_profile *p) {
   p->ss_max_segs = 1;         /* RFC 5681 3.1: cwnd += min(N, SMSS) */
   p->synrcvd_rst_refused = 1; /* RFC 9293 3.10.7.4: "connection refused" */
   p->user_timeout_from_rexmit = 0;
+  p->accept_source_route = 1; /* RFC 1122 3.2.1.8, RFC 9293 MUST-53 */
 }
 
 int sf_profile_init(sf_profile *p, enum sf_profile_id id) {
@@ -186,6 +188,7 @@ static const struct {
     FIELD(nagle_minshall),
     FIELD(zero_wnd_drop_data),
     FIELD(urg_oob),
+    FIELD(accept_source_route),
 };
 #undef FIELD
 

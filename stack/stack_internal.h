@@ -9,6 +9,7 @@
 #include "synfin/checksum.h"
 #include "synfin/stack.h"
 
+#include "ip_options.h"
 #include "ip_reassembly.h"
 #include "synfin/rng.h"
 #include "tcp.h"
@@ -69,6 +70,12 @@ static inline uint8_t *sf_ipv4_payload(sf_stack *st) {
 /* Wraps the payload in st->txbuf in a 20-byte IPv4 header and emits it. */
 int sf_ipv4_send(sf_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
                  uint8_t tos, bool dont_fragment, size_t payload_len);
+/* The same with the options of `route` (NULL or empty: none); dst is the
+ * final destination. */
+int sf_ipv4_send_route(sf_stack *st, uint32_t src, uint32_t dst, uint8_t proto,
+                       uint8_t tos, bool dont_fragment, size_t payload_len,
+                       const struct sf_ip_route *route);
+
 /* Martian address checks (host byte order). */
 bool sf_ipv4_is_martian_src(uint32_t addr);
 bool sf_ipv4_is_bcast_or_mcast(uint32_t addr);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ip_options.h"
 #include "ringbuf.h"
 #include "synfin/stack.h"
 
@@ -222,6 +223,7 @@ struct sf_sock {
   uint32_t user_timeout_ms; /* TCP_USER_TIMEOUT, 0: none */
   uint32_t keepidle_s, keepintvl_s, keepcnt;
   uint8_t tos;
+  struct sf_ip_route route; /* IP options of every segment (IP_OPTIONS) */
   struct sf_ring snd, rcv;
   struct sf_tcb tcb;
 };
@@ -358,6 +360,10 @@ struct sf_sock *sf_tcp_lookup(sf_stack *st, uint32_t laddr, uint16_t lport,
                               uint32_t raddr, uint16_t rport);
 uint32_t sf_tcp_ts_now(const sf_stack *st, const struct sf_sock *sk);
 void sf_tcp_unqueue(sf_stack *st, struct sf_sock *child);
+/* Gives the connection the IP options `r` from now on (a source route,
+ * RFC 1122 4.2.3.8), its send MSS adjusted to their length. */
+void sf_tcp_set_route(sf_stack *st, struct sf_sock *sk,
+                      const struct sf_ip_route *r);
 struct sf_sock *sf_tcp_accept_head(sf_stack *st, struct sf_sock *lsk);
 bool sf_tcp_port_in_use(sf_stack *st, uint32_t laddr, uint16_t lport,
                         const struct sf_sock *except, bool reuse);

@@ -257,3 +257,17 @@ bool sf_tcp_port_in_use(sf_stack *st, uint32_t laddr, uint16_t lport,
   }
   return false;
 }
+
+/* RFC 9293 3.7.1 (MUST-16): IP options take room from the segment, so a
+ * connection whose MSS is already known gives up what the new route adds. */
+void sf_tcp_set_route(sf_stack *st, struct sf_sock *sk,
+                      const struct sf_ip_route *r) {
+  (void)st;
+  struct sf_tcb *tcb = &sk->tcb;
+  if (sk->state >= SF_TCP_SYN_RECEIVED) {
+    uint32_t mss = (uint32_t)tcb->mss + sk->route.len;
+    mss = mss > r->len ? mss - r->len : 0;
+    tcb->mss = (uint16_t)(mss < 64 ? 64 : mss);
+  }
+  sk->route = *r;
+}

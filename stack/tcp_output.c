@@ -424,8 +424,10 @@ static int send_segment(sf_stack *st, struct sf_sock *sk,
   uint32_t sum = sf_csum_pseudo(sk->laddr, sk->raddr, IPPROTO_TCP, seglen);
   sum = sf_csum_partial(sum, th, seglen);
   sf_put16(th + 16, sf_csum_fold(sum));
-  int rc = sf_ipv4_send(st, sk->laddr, sk->raddr, IPPROTO_TCP, sk->tos,
-                        st->cfg.profile.dont_fragment != 0, seglen);
+  /* RFC 1122 4.2.3.8 (MUST-53): every segment follows the route */
+  int rc = sf_ipv4_send_route(st, sk->laddr, sk->raddr, IPPROTO_TCP, sk->tos,
+                              st->cfg.profile.dont_fragment != 0, seglen,
+                              &sk->route);
   if (rc < 0)
     return rc;
   st->stats.tcp_out++;

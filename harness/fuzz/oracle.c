@@ -235,18 +235,43 @@ static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
   }
 }
 
+/* RFC 791 3.1: the options a stack may send are whole: NOP, EOL padding,
+ * and at most one source route, fresh (pointer 4) and with a slot for the
+ * final destination (RFC 1122 3.2.1.8). */
+static bool ip_options_ok(const uint8_t *opt, size_t n) {
+  bool route = false;
+  for (size_t i = 0; i < n;) {
+    if (opt[i] <= 1) { /* EOL, NOP */
+      i++;
+      continue;
+    }
+    if ((opt[i] != 131 && opt[i] != 137) || route || n - i < 7 ||
+        opt[i + 1] > n - i || opt[i + 1] < 7 || (opt[i + 1] - 3) % 4 != 0 ||
+        opt[i + 2] != 4)
+      return false;
+    route = true;
+    i += opt[i + 1];
+  }
+  return true;
+}
+
 static void wire_check(sf_oracle *o, const uint8_t *p, size_t len) {
-  if (len < 20 || (p[0] >> 4) != 4 || (p[0] & 15) != 5 ||
+  size_t hl = len ? (size_t)(p[0] & 15) * 4 : 0;
+  if (len < 20 || (p[0] >> 4) != 4 || hl < 20 || hl > len ||
       sf_get16(p + 2) != len) {
     sf_oracle_violate(o, "wire", "malformed IPv4 header (%zu bytes)", len);
     return;
   }
-  if (sf_csum(p, 20) != 0)
+  if (sf_csum(p, hl) != 0)
     sf_oracle_violate(o, "wire", "bad IPv4 header checksum");
+  if (!ip_options_ok(p + 20, hl - 20))
+    sf_oracle_violate(o, "wire", "malformed IPv4 options");
   if (sf_get32(p + 12) != SF_SCN_LOCAL_ADDR)
     sf_oracle_violate(o, "wire", "source address is not ours");
-  const uint8_t *th = p + 20;
-  size_t tl = len - 20;
+  /* a source route's final destination is the peer (RFC 1122 3.2.1.8) */
+  uint32_t dst = sf_ipv4_pseudo_dst(p, hl);
+  const uint8_t *th = p + hl;
+  size_t tl = len - hl;
   if (p[9] == 1) {
     if (tl < 8 || sf_csum(th, tl) != 0)
       sf_oracle_violate(o, "wire", "bad ICMP message");
@@ -261,13 +286,12 @@ static void wire_check(sf_oracle *o, const uint8_t *p, size_t len) {
     sf_oracle_violate(o, "wire", "malformed TCP header");
     return;
   }
-  uint32_t sum =
-      sf_csum_pseudo(sf_get32(p + 12), sf_get32(p + 16), 6, (uint32_t)tl);
+  uint32_t sum = sf_csum_pseudo(sf_get32(p + 12), dst, 6, (uint32_t)tl);
   if (sf_csum_fold(sf_csum_partial(sum, th, tl)) != 0)
     sf_oracle_violate(o, "wire", "bad TCP checksum");
   check_options(o, th + 20, doff - 20, th[13]);
   if (sf_get16(th) == o->lport && sf_get16(th + 2) == SF_SCN_PEER_PORT &&
-      sf_get32(p + 16) == SF_SCN_PEER_ADDR)
+      dst == SF_SCN_PEER_ADDR)
     check_sequence(o, th, (uint32_t)(tl - doff));
 }
 

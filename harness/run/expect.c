@@ -264,6 +264,27 @@ static struct run_conn *conn_for_outbound(struct runner *r,
   return c;
 }
 
+/* Extension ip_opts: the option bytes exactly, the EOL padding to 32 bits
+ * included; without it, a datagram must carry no options. */
+static void expect_ip_opts(struct field_diff *d, const sf_script_packet *p,
+                           const struct run_live *l) {
+  uint8_t want[SF_SCR_IP_OPTS_MAX] = {0};
+  size_t n = 0;
+  if (p->ip.present & SF_SCR_IP_IP_OPTS) {
+    memcpy(want, p->ip.ip_opts, p->ip.ip_opts_len);
+    n = ((size_t)p->ip.ip_opts_len + 3) & ~(size_t)3;
+  }
+  size_t got = l->v.ip_ok ? l->v.ip.opt_len : 0;
+  if (got == n && (n == 0 || memcmp(want, l->v.pkt + 20, n) == 0))
+    return;
+  char a[200] = "none", b[200] = "none";
+  if (n)
+    sf_pkt_format_ip_opts(want, n, a, sizeof(a));
+  if (got)
+    sf_pkt_format_ip_opts(l->v.pkt + 20, got, b, sizeof(b));
+  row(d, "ip_opts", a, b, false);
+}
+
 static bool expect_tcp(struct runner *r, const sf_script_packet *p,
                        const struct run_live *l, struct sf_strbuf *diff,
                        struct sf_strbuf *fields) {
@@ -279,14 +300,18 @@ static bool expect_tcp(struct runner *r, const sf_script_packet *p,
   /* RFC 9293 3.9.1.1 (MUST-45): every segment of the connection from the
    * same local address, to the peer's */
   const sf_pkt_ipv4 *ip = &l->v.ip;
-  snprintf(a, sizeof(a), "192.168.0.1>192.0.2.1");
+  uint32_t want_dst =
+      (p->ip.present & SF_SCR_IP_IP_DST) ? p->ip.ip_dst : RUN_REMOTE_IP;
+  snprintf(a, sizeof(a), "192.168.0.1>%u.%u.%u.%u", want_dst >> 24,
+           (want_dst >> 16) & 255, (want_dst >> 8) & 255, want_dst & 255);
   snprintf(b, sizeof(b), "%u.%u.%u.%u>%u.%u.%u.%u", ip->src >> 24,
            (ip->src >> 16) & 255, (ip->src >> 8) & 255, ip->src & 255,
            ip->dst >> 24, (ip->dst >> 16) & 255, (ip->dst >> 8) & 255,
            ip->dst & 255);
-  bool addr_ok = ip->src == RUN_LOCAL_IP && ip->dst == RUN_REMOTE_IP;
+  bool addr_ok = ip->src == RUN_LOCAL_IP && ip->dst == want_dst;
   if (!addr_ok)
     row(&d, "address", a, b, false);
+  expect_ip_opts(&d, p, l);
   snprintf(a, sizeof(a), "%u>%u", c->lport, c->rport);
   snprintf(b, sizeof(b), "%u>%u", lt->sport, lt->dport);
   row(&d, "ports", a, b, c->lport == lt->sport && c->rport == lt->dport);
@@ -380,6 +405,7 @@ static bool expect_icmp(const sf_script_packet *p, const struct run_live *l,
     row(&d, "proto", "icmp", "not ICMP", false);
     return false;
   }
+  expect_ip_opts(&d, p, l);
   const sf_script_icmp *m = &p->icmp;
   const sf_pkt_icmp *li = &l->v.icmp;
   row_u(&d, "type", (uint64_t)(int64_t)icmp_type(m->type), li->type);

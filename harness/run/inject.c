@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "synfin/bytes.h"
+#include "synfin/checksum.h"
 #include "synfin/rng.h"
 #include "run_internal.h"
 
@@ -252,6 +253,41 @@ static size_t build_icmp(struct runner *r, const sf_script_packet *p,
   return IP_HLEN + len;
 }
 
+/* Extensions ip_opts and ip_dst: the options go after the fixed header,
+ * padded with EOL, and a TCP checksum is made again over the pseudo header
+ * the receiver will check (the final destination of a source route). */
+static size_t ip_options_and_dst(const sf_script_packet *p, uint8_t *b,
+                                 size_t len) {
+  const sf_script_ip *ip = &p->ip;
+  if (!(ip->present & (SF_SCR_IP_IP_OPTS | SF_SCR_IP_IP_DST)))
+    return len;
+  size_t olen = (ip->present & SF_SCR_IP_IP_OPTS)
+                    ? ((size_t)ip->ip_opts_len + 3) & ~(size_t)3
+                    : 0;
+  if (len + olen > RUN_PKT_MAX || len + olen > 65535)
+    return len;
+  memmove(b + IP_HLEN + olen, b + IP_HLEN, len - IP_HLEN);
+  memset(b + IP_HLEN, 0, olen);
+  memcpy(b + IP_HLEN, ip->ip_opts, ip->ip_opts_len);
+  len += olen;
+  b[0] = (uint8_t)(0x40 | (IP_HLEN + olen) / 4);
+  sf_put16(b + 2, (uint16_t)len);
+  if (ip->present & SF_SCR_IP_IP_DST)
+    sf_put32(b + 16, ip->ip_dst);
+  if (p->kind == SF_SCR_PKT_TCP) {
+    uint8_t *th = b + IP_HLEN + olen;
+    uint32_t seglen = (uint32_t)(len - IP_HLEN - olen);
+    sf_put16(th + 16, 0);
+    uint32_t dst = sf_ipv4_pseudo_dst(b, IP_HLEN + olen);
+    uint16_t sum =
+        csum(th, seglen, pseudo_sum(sf_get32(b + 12), dst, 6, seglen));
+    if (ip->present & SF_SCR_IP_TCP_CSUM_BAD)
+      sum = (uint16_t)(sum ^ 0x0f0f);
+    sf_put16(th + 16, sum);
+  }
+  return len;
+}
+
 /* synfin extensions on the IP header, then its checksum. */
 static void ip_extensions(const sf_script_ip *ip, uint8_t *b) {
   if (ip->present & SF_SCR_IP_IHL)
@@ -292,8 +328,8 @@ static int inject_one(struct runner *r, const uint8_t *pkt, size_t len) {
 /* Extension frag_size: the datagram goes out as fragments, in order,
  * reversed, or shuffled by a seed. */
 static int inject_fragments(struct runner *r, const sf_script_ip *ip,
-                            const uint8_t *dgram, size_t len) {
-  size_t payload = len - IP_HLEN, step = ip->frag_size;
+                            const uint8_t *dgram, size_t len, size_t hl) {
+  size_t payload = len - hl, step = ip->frag_size;
   size_t count = (payload + step - 1) / step;
   if (count == 0 || count > 8192)
     return -EINVAL;
@@ -313,19 +349,19 @@ static int inject_fragments(struct runner *r, const sf_script_ip *ip,
       order[j] = t;
     }
   }
-  uint8_t frag[IP_HLEN + 65536];
+  uint8_t frag[60 + 65536];
   for (size_t k = 0; k < count; k++) {
     size_t i = order[k], off = i * step;
     size_t n = payload - off < step ? payload - off : step;
-    memcpy(frag, dgram, IP_HLEN);
-    memcpy(frag + IP_HLEN, dgram + IP_HLEN + off, n);
-    sf_put16(frag + 2, (uint16_t)(IP_HLEN + n));
+    memcpy(frag, dgram, hl); /* options too: a source route is copied */
+    memcpy(frag + hl, dgram + hl + off, n);
+    sf_put16(frag + 2, (uint16_t)(hl + n));
     uint16_t field = (uint16_t)(off / 8);
     if (i + 1 < count)
       field |= 0x2000; /* MF */
     sf_put16(frag + 6, field);
-    ip_checksum(ip, frag, IP_HLEN + n);
-    int rc = inject_one(r, frag, IP_HLEN + n);
+    ip_checksum(ip, frag, hl + n);
+    int rc = inject_one(r, frag, hl + n);
     if (rc < 0)
       return rc;
   }
@@ -351,6 +387,8 @@ int run_inject(struct runner *r, const sf_script_event *ev) {
   default:
     return -ENOTSUP;
   }
+  len = ip_options_and_dst(p, r->pkt, len);
+  size_t hl = (size_t)(r->pkt[0] & 15) * 4;
   ip_extensions(&p->ip, r->pkt);
   if (r->oracle) {
     /* the whole datagram, as a scenario's peer notes it */
@@ -359,7 +397,7 @@ int run_inject(struct runner *r, const sf_script_event *ev) {
   }
   if (p->ip.present & SF_SCR_IP_FRAG_SIZE) {
     sf_put16(r->pkt + 6, 0);
-    return inject_fragments(r, &p->ip, r->pkt, len);
+    return inject_fragments(r, &p->ip, r->pkt, len, hl);
   }
   ip_checksum(&p->ip, r->pkt, len);
   return inject_one(r, r->pkt, len);

@@ -47,8 +47,8 @@ struct ctx {
   size_t whylen;
 };
 
-static int unsupported(struct ctx *c, const sf_script_expr *e,
-                       const char *what, const char *name) {
+static int unsupported(struct ctx *c, const sf_script_expr *e, const char *what,
+                       const char *name) {
   (void)e;
   snprintf(c->why, c->whylen, "%s%s%s", what, name ? " " : "",
            name ? name : "");
@@ -147,8 +147,8 @@ static int io_len(struct ctx *c, const sf_script_expr *e, size_t *out) {
   if (e->kind == SF_SCR_EXPR_LIST) {
     size_t total = 0;
     for (size_t i = 0; i < e->list.n; i++) {
-      const sf_script_expr *len = sf_script_expr_field(e->list.items[i],
-                                                       "iov_len");
+      const sf_script_expr *len =
+          sf_script_expr_field(e->list.items[i], "iov_len");
       long v;
       if (!len)
         return unsupported(c, e, "iovec without iov_len", NULL);
@@ -168,9 +168,37 @@ static int io_len(struct ctx *c, const sf_script_expr *e, size_t *out) {
   return rc;
 }
 
+/* synfin's IP_OPTIONS value: lsrr("A", "B", ...) or ssrr(...), a source
+ * route in Linux's form (RFC 791 3.1 type, length, pointer 4, then the
+ * hops, first hop first; the kernel pads the options to 32 bits). */
+static int route_value(struct ctx *c, const sf_script_expr *e, uint8_t *buf,
+                       socklen_t *len) {
+  bool strict = strcmp(e->call.name, "ssrr") == 0;
+  size_t n = e->call.n_args;
+  if (n == 0 || n > 9)
+    return unsupported(c, e, "a source route of 1 to 9 addresses in",
+                       e->call.name);
+  buf[0] = strict ? 137 : 131;
+  buf[1] = (uint8_t)(3 + 4 * n);
+  buf[2] = 4;
+  for (size_t i = 0; i < n; i++) {
+    const sf_script_expr *a = e->call.args[i];
+    struct in_addr in;
+    if (a->kind != SF_SCR_EXPR_STRING ||
+        inet_pton(AF_INET, a->str.text, &in) != 1)
+      return unsupported(c, a, "unsupported address in", e->call.name);
+    memcpy(buf + 3 + 4 * i, &in.s_addr, 4);
+  }
+  *len = (socklen_t)(3 + 4 * n);
+  return 0;
+}
+
 /* An option value: [N] (an int) or a linger struct. */
 static int opt_value(struct ctx *c, const sf_script_expr *e, uint8_t *buf,
                      socklen_t *len) {
+  if (e->kind == SF_SCR_EXPR_CALL &&
+      (strcmp(e->call.name, "lsrr") == 0 || strcmp(e->call.name, "ssrr") == 0))
+    return route_value(c, e, buf, len);
   const sf_script_expr *on = sf_script_expr_field(e, "onoff");
   if (!on)
     on = sf_script_expr_field(e, "l_onoff");
@@ -205,13 +233,13 @@ static int opt_value(struct ctx *c, const sf_script_expr *e, uint8_t *buf,
 static bool known_sockopt(long level, long name) {
   static const long sol[] = {SO_REUSEADDR, SO_LINGER,    SO_RCVBUF, SO_SNDBUF,
                              SO_ERROR,     SO_KEEPALIVE, SO_TYPE};
-  static const long tcp[] = {TCP_NODELAY,   TCP_MAXSEG,    TCP_USER_TIMEOUT,
-                             TCP_KEEPIDLE,  TCP_KEEPINTVL, TCP_KEEPCNT};
+  static const long tcp[] = {TCP_NODELAY,  TCP_MAXSEG,    TCP_USER_TIMEOUT,
+                             TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT};
   const long *t = level == SOL_SOCKET ? sol : level == IPPROTO_TCP ? tcp : NULL;
   size_t n = level == SOL_SOCKET ? sizeof(sol) / sizeof(sol[0])
                                  : sizeof(tcp) / sizeof(tcp[0]);
   if (level == IPPROTO_IP)
-    return name == IP_TOS;
+    return name == IP_TOS || name == IP_OPTIONS;
   for (size_t i = 0; t && i < n; i++)
     if (t[i] == name)
       return true;
@@ -276,8 +304,8 @@ static int build_sockopt(struct ctx *c, const sf_script_syscall *sc,
   return 0;
 }
 
-int run_call_build(struct runner *r, const sf_script_syscall *sc,
-                   sf_call *call, char *why, size_t whylen) {
+int run_call_build(struct runner *r, const sf_script_syscall *sc, sf_call *call,
+                   char *why, size_t whylen) {
   struct ctx c = {r, why, whylen};
   const struct call_spec *spec = find_call(sc->name);
   memset(call, 0, sizeof(*call));

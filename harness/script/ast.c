@@ -160,6 +160,12 @@ static bool ip_eq(const sf_script_ip *a, const sf_script_ip *b) {
     return false;
   if ((p & SF_SCR_IP_TCP_DOFF) && a->tcp_doff != b->tcp_doff)
     return false;
+  if ((p & SF_SCR_IP_IP_OPTS) &&
+      (a->ip_opts_len != b->ip_opts_len ||
+       memcmp(a->ip_opts, b->ip_opts, a->ip_opts_len) != 0))
+    return false;
+  if ((p & SF_SCR_IP_IP_DST) && a->ip_dst != b->ip_dst)
+    return false;
   return true;
 }
 

@@ -128,6 +128,36 @@ static void fmt_time(sb *b, const sf_script_time *t) {
 
 /* ---- packets ---- */
 
+static void fmt_ipv4(sb *b, const uint8_t *a) {
+  sb_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+}
+
+/* ip_opts <...>: the bytes were built from items, so they parse back. */
+static void fmt_ip_opts(sb *b, const sf_script_ip *ip) {
+  const uint8_t *o = ip->ip_opts;
+  size_t n = ip->ip_opts_len;
+  sb_puts(b, "ip_opts <");
+  for (size_t i = 0; i < n;) {
+    if (i)
+      sb_puts(b, ",");
+    if (o[i] <= 1) {
+      sb_puts(b, o[i] ? "nop" : "eol");
+      i++;
+      continue;
+    }
+    sb_puts(b, o[i] == 7 ? "rr [" : o[i] == 131 ? "lsrr [" : "ssrr [");
+    size_t len = i + 1 < n ? o[i + 1] : 0;
+    for (size_t k = 3; k + 4 <= len && i + k + 4 <= n; k += 4) {
+      if (k > 3)
+        sb_puts(b, " ");
+      fmt_ipv4(b, o + i + k);
+    }
+    sb_printf(b, "] ptr %u", i + 2 < n ? o[i + 2] : 0);
+    i += len >= 3 ? len : n - i;
+  }
+  sb_puts(b, ">");
+}
+
 static void fmt_ip(sb *b, const sf_script_ip *ip) {
   static const char *const ecns[] = {
       [SF_SCR_ECN_NOECN] = "noecn", [SF_SCR_ECN_ECT0] = "ect0",
@@ -177,6 +207,16 @@ static void fmt_ip(sb *b, const sf_script_ip *ip) {
   }
   if (p & SF_SCR_IP_TCP_DOFF)
     ITEM("tcp_doff %u", ip->tcp_doff);
+  if (p & SF_SCR_IP_IP_OPTS) {
+    ITEM("%s", "");
+    fmt_ip_opts(b, ip);
+  }
+  if (p & SF_SCR_IP_IP_DST) {
+    uint8_t a[4] = {(uint8_t)(ip->ip_dst >> 24), (uint8_t)(ip->ip_dst >> 16),
+                    (uint8_t)(ip->ip_dst >> 8), (uint8_t)ip->ip_dst};
+    ITEM("ip_dst ");
+    fmt_ipv4(b, a);
+  }
 #undef ITEM
   if (sep[0] == ',')
     sb_puts(b, ") ");

@@ -49,6 +49,113 @@ static int attr_uint(sf_parser *p, sf_script_ip *ip, uint32_t bit,
   return sf_p_uint(p, what, max, v, NULL);
 }
 
+/* An IPv4 address token as a host-order number. */
+static int parse_ipv4_value(sf_parser *p, const char *context, uint32_t *out) {
+  sf_tok t;
+  int rc = sf_lex_next(&p->lx, &t);
+  if (rc < 0)
+    return rc;
+  if (t.kind != SF_TOK_IPV4)
+    return sf_p_error(p, &t, true, "expected an IPv4 address %s", context);
+  char buf[24];
+  struct in_addr a;
+  snprintf(buf, sizeof(buf), "%.*s", (int)(t.len > 20 ? 20 : t.len), t.text);
+  if (t.len > 20 || inet_pton(AF_INET, buf, &a) != 1)
+    return sf_p_error(p, &t, false, "invalid IPv4 address '%s'", buf);
+  *out = ntohl(a.s_addr);
+  return 0;
+}
+
+/* Room for n more option bytes, padding to 32 bits included. */
+static int ip_opts_room(sf_parser *p, const sf_script_ip *ip, size_t n,
+                        const sf_tok *at) {
+  if (((ip->ip_opts_len + n + 3) & ~(size_t)3) > SF_SCR_IP_OPTS_MAX)
+    return sf_p_error(p, at, false, "IP options longer than %d bytes",
+                      SF_SCR_IP_OPTS_MAX);
+  return 0;
+}
+
+/* RFC 791 3.1: a route (lsrr 131, ssrr 137, rr 7) is type, length,
+ * pointer, then the addresses: `lsrr [198.51.100.1 198.51.100.2] ptr 12`. */
+static int parse_ip_route(sf_parser *p, sf_script_ip *ip, uint8_t type,
+                          const sf_tok *w) {
+  uint8_t item[3 + 4 * 9];
+  size_t n = 3;
+  int rc = sf_p_expect_punct(p, '[', "before the route's addresses");
+  if (rc < 0)
+    return rc;
+  while (!peek_punct(p, ']')) {
+    uint32_t a;
+    if (n == sizeof(item)) {
+      const sf_tok *t;
+      peek(p, &t);
+      return sf_p_error(p, t, false, "more than 9 addresses in a route");
+    }
+    if ((rc = parse_ipv4_value(p, "or ']' in a route", &a)) < 0)
+      return rc;
+    item[n] = (uint8_t)(a >> 24);
+    item[n + 1] = (uint8_t)(a >> 16);
+    item[n + 2] = (uint8_t)(a >> 8);
+    item[n + 3] = (uint8_t)a;
+    n += 4;
+  }
+  sf_lex_next(&p->lx, NULL);
+  if ((rc = expect_word(p, "ptr", "after the route's addresses")) < 0)
+    return rc;
+  uint64_t ptr;
+  if ((rc = sf_p_uint(p, "ptr", 255, &ptr, NULL)) < 0)
+    return rc;
+  if ((rc = ip_opts_room(p, ip, n, w)) < 0)
+    return rc;
+  item[0] = type;
+  item[1] = (uint8_t)n;
+  item[2] = (uint8_t)ptr;
+  memcpy(ip->ip_opts + ip->ip_opts_len, item, n);
+  ip->ip_opts_len = (uint8_t)(ip->ip_opts_len + n);
+  return 0;
+}
+
+static int parse_ip_opt_item(sf_parser *p, sf_script_ip *ip) {
+  static const struct {
+    const char *name;
+    uint8_t type;
+  } items[] = {{"eol", 0}, {"nop", 1}, {"rr", 7}, {"lsrr", 131}, {"ssrr", 137}};
+  sf_tok w;
+  int rc = sf_lex_next(&p->lx, &w);
+  if (rc < 0)
+    return rc;
+  for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+    if (!sf_tok_is_word(&w, items[i].name))
+      continue;
+    if (items[i].type > 1)
+      return parse_ip_route(p, ip, items[i].type, &w);
+    if ((rc = ip_opts_room(p, ip, 1, &w)) < 0)
+      return rc;
+    ip->ip_opts[ip->ip_opts_len++] = items[i].type;
+    return 0;
+  }
+  return sf_p_error(p, &w, true,
+                    "expected an IP option (nop, eol, lsrr, ssrr or rr)");
+}
+
+/* ip_opts <ITEM, ...>: the IPv4 options, byte for byte. */
+static int parse_ip_opts(sf_parser *p, sf_script_ip *ip) {
+  int rc = sf_p_expect_punct(p, '<', "after 'ip_opts'");
+  if (rc < 0)
+    return rc;
+  for (;;) {
+    if ((rc = parse_ip_opt_item(p, ip)) < 0)
+      return rc;
+    sf_tok t;
+    if ((rc = sf_lex_next(&p->lx, &t)) < 0)
+      return rc;
+    if (sf_tok_is_punct(&t, '>'))
+      return 0;
+    if (!sf_tok_is_punct(&t, ','))
+      return sf_p_error(p, &t, true, "expected ',' or '>' after an IP option");
+  }
+}
+
 static int parse_ip_attr(sf_parser *p, sf_script_ip *ip, ip_ctx *c,
                          const sf_tok *w) {
   static const struct {
@@ -76,6 +183,8 @@ static int parse_ip_attr(sf_parser *p, sf_script_ip *ip, ip_ctx *c,
       {"frag_size", SF_SCR_IP_FRAG_SIZE},
       {"frag_order", SF_SCR_IP_FRAG_ORDER},
       {"tcp_doff", SF_SCR_IP_TCP_DOFF},
+      {"ip_opts", SF_SCR_IP_IP_OPTS},
+      {"ip_dst", SF_SCR_IP_IP_DST},
   };
   int rc;
   uint64_t v;
@@ -109,6 +218,9 @@ static int parse_ip_attr(sf_parser *p, sf_script_ip *ip, ip_ctx *c,
                       name);
   if (ip->present & bit)
     return sf_p_error(p, w, false, "duplicate IP attribute '%s'", name);
+  if ((bit & (SF_SCR_IP_IP_OPTS | SF_SCR_IP_IP_DST)) && c->encap)
+    return sf_p_error(p, w, false,
+                      "'%s' is not allowed in an encapsulation header", name);
   if (bit & SF_SCR_IP_EXTENSIONS) {
     if (c->encap)
       return sf_p_error(p, w, false,
@@ -201,6 +313,12 @@ static int parse_ip_attr(sf_parser *p, sf_script_ip *ip, ip_ctx *c,
     rc = attr_uint(p, ip, bit, "tcp_doff", 15, &v);
     ip->tcp_doff = (uint8_t)v;
     return rc;
+  case SF_SCR_IP_IP_OPTS:
+    ip->present |= bit;
+    return parse_ip_opts(p, ip);
+  case SF_SCR_IP_IP_DST:
+    ip->present |= bit;
+    return parse_ipv4_value(p, "after 'ip_dst'", &ip->ip_dst);
   }
   return 0;
 }

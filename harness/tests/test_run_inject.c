@@ -144,6 +144,75 @@ START_TEST(test_fragments_shuffled) {
 }
 END_TEST
 
+START_TEST(test_ip_opts_follow_the_header_padded) {
+  struct ru_capture *c = inject(
+      "+0 < (ip_opts <lsrr [198.51.100.1 198.51.100.2] ptr 12>) S 0:0(0) win "
+      "1");
+  const sf_pkt_view *v = &c->v[0];
+  static const uint8_t want[] = {131, 11,  12, 198, 51, 100,
+                                 1,   198, 51, 100, 2,  0};
+  ck_assert_uint_eq(v->ip.ihl, 8);
+  ck_assert_uint_eq(v->ip.total_len, 52);
+  ck_assert(v->ip.csum_ok);
+  ck_assert_mem_eq(v->pkt + 20, want, sizeof(want));
+  ck_assert(v->tcp.csum_ok);
+  free(c);
+}
+END_TEST
+
+START_TEST(test_ip_dst_and_route_under_way_checksum_the_final_destination) {
+  struct ru_capture *c =
+      inject("+0 < (ip_dst 198.51.100.9, ip_opts <lsrr [192.168.0.1] ptr 4>) "
+             "S 0:0(0) win 1");
+  const sf_pkt_view *v = &c->v[0];
+  ck_assert_uint_eq(v->ip.dst, 0xc6336409u);
+  ck_assert(v->tcp.csum_ok); /* over 192.168.0.1, the route's last address */
+  free(c);
+}
+END_TEST
+
+START_TEST(test_outbound_ip_opts_must_match_exactly) {
+  ru_expect("--profile=rfc\n" LISTEN
+            "+0 < (ip_opts <lsrr [198.51.100.1 198.51.100.2] ptr 12>) S "
+            "0:0(0) win 1\n"
+            "+0 > (ip_opts <lsrr [198.51.100.1 192.0.2.1] ptr 4, nop>, "
+            "ip_dst 198.51.100.2) S. 0:0(0) ack 1 <...>\n",
+            NULL, SF_RESULT_FAIL, "differs from the script in ip_opts");
+}
+END_TEST
+
+START_TEST(test_outbound_without_ip_opts_fails_on_options) {
+  ru_expect("--profile=rfc\n" LISTEN
+            "+0 < (ip_opts <lsrr [198.51.100.1 198.51.100.2] ptr 12>) S "
+            "0:0(0) win 1\n"
+            "+0 > S. 0:0(0) ack 1 <...>\n",
+            NULL, SF_RESULT_FAIL,
+            "differs from the script in address, ip_opts");
+}
+END_TEST
+
+START_TEST(test_outbound_ip_dst_is_checked) {
+  ru_expect("--profile=rfc\n" LISTEN
+            "+0 < (ip_opts <lsrr [198.51.100.1 198.51.100.2] ptr 12>) S "
+            "0:0(0) win 1\n"
+            "+0 > (ip_opts <lsrr [198.51.100.1 192.0.2.1] ptr 4>, ip_dst "
+            "198.51.100.1) S. 0:0(0) ack 1 <...>\n",
+            NULL, SF_RESULT_FAIL, "differs from the script in address");
+}
+END_TEST
+
+START_TEST(test_ip_options_setsockopt_value) {
+  ru_expect("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+            "+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n"
+            "+0 setsockopt(3, IPPROTO_IP, IP_OPTIONS, lsrr(\"192.0.2.2\"), 7)"
+            " = 0\n"
+            "+0 connect(3, ..., ...) = -1 EINPROGRESS\n"
+            "+0 > (ip_opts <lsrr [192.0.2.1] ptr 4>, ip_dst 192.0.2.2) S "
+            "0:0(0) <...>\n",
+            NULL, SF_RESULT_PASS, NULL);
+}
+END_TEST
+
 START_TEST(test_raw_bytes_as_written) {
   struct ru_capture *c = inject("+0 < raw 45 00 00 14 12 34 00 00 40 fd "
                                 "00 00 c0 00 02 01 c0 a8 00 01");
@@ -177,6 +246,13 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_bad_checksums);
   tcase_add_test(tc, test_header_fields_as_written);
   tcase_add_test(tc, test_fragments_in_order);
+  tcase_add_test(tc, test_ip_opts_follow_the_header_padded);
+  tcase_add_test(
+      tc, test_ip_dst_and_route_under_way_checksum_the_final_destination);
+  tcase_add_test(tc, test_outbound_ip_opts_must_match_exactly);
+  tcase_add_test(tc, test_outbound_without_ip_opts_fails_on_options);
+  tcase_add_test(tc, test_outbound_ip_dst_is_checked);
+  tcase_add_test(tc, test_ip_options_setsockopt_value);
   tcase_add_test(tc, test_fragments_reversed);
   tcase_add_test(tc, test_fragments_shuffled);
   tcase_add_test(tc, test_raw_bytes_as_written);

@@ -117,6 +117,16 @@ START_TEST(test_format_hex_options_and_unknown_options) {
 }
 END_TEST
 
+START_TEST(test_format_ip_opts_and_ip_dst) {
+  expect_format("0 > ( ip_dst 198.51.100.2 , ip_opts < nop , lsrr [ "
+                "198.51.100.1   192.0.2.1 ] ptr 4 , eol > ) S. 0:0(0) ack 1",
+                "0 > (ip_opts <nop,lsrr [198.51.100.1 192.0.2.1] ptr 4,eol>, "
+                "ip_dst 198.51.100.2) S. 0:0(0) ack 1");
+  expect_format("0 < (ip_opts <rr [] ptr 4>) S 0:0(0) win 1",
+                "0 < (ip_opts <rr [] ptr 4>) S 0:0(0) win 1");
+}
+END_TEST
+
 START_TEST(test_format_ip_attributes_in_canonical_order) {
   expect_format("0 < [ttl 64, ect0] . 1:1(0) win 1",
                 "0 < (ect0, ttl 64) . 1:1(0) win 1");
@@ -358,6 +368,7 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_format_tcp_fields_and_options);
   tcase_add_test(tc, test_format_hex_options_and_unknown_options);
   tcase_add_test(tc, test_format_ip_attributes_in_canonical_order);
+  tcase_add_test(tc, test_format_ip_opts_and_ip_dst);
   tcase_add_test(tc, test_format_raw_packet_as_spaced_bytes);
   tcase_add_test(tc, test_format_icmp_and_udp);
   tcase_add_test(tc, test_format_encapsulation);

@@ -784,6 +784,74 @@ START_TEST(test_frag_order_needs_frag_size) {
 }
 END_TEST
 
+START_TEST(test_ip_opts_are_kept_as_bytes) {
+  sf_script *s = parse_ok("0 < (ip_opts <nop, lsrr [198.51.100.1 "
+                          "198.51.100.2] ptr 12>) S 0:0(0) win 1\n");
+  const sf_script_ip *ip = &packet_of(s)->ip;
+  static const uint8_t want[] = {1,   131, 11,  12, 198, 51,
+                                 100, 1,   198, 51, 100, 2};
+  ck_assert(ip->present & SF_SCR_IP_IP_OPTS);
+  ck_assert_uint_eq(ip->ip_opts_len, sizeof(want));
+  ck_assert_mem_eq(ip->ip_opts, want, sizeof(want));
+  sf_script_free(s);
+}
+END_TEST
+
+START_TEST(test_ip_opts_and_ip_dst_on_outbound_packet) {
+  sf_script *s = parse_ok("0 > (ip_opts <ssrr [192.0.2.1] ptr 4, eol>, "
+                          "ip_dst 198.51.100.2) S. 0:0(0) ack 1\n");
+  const sf_script_ip *ip = &packet_of(s)->ip;
+  static const uint8_t want[] = {137, 7, 4, 192, 0, 2, 1, 0};
+  ck_assert_uint_eq(ip->ip_opts_len, sizeof(want));
+  ck_assert_mem_eq(ip->ip_opts, want, sizeof(want));
+  ck_assert(ip->present & SF_SCR_IP_IP_DST);
+  ck_assert_uint_eq(ip->ip_dst, 0xc6336402u);
+  sf_script_free(s);
+}
+END_TEST
+
+START_TEST(test_ip_opts_errors_name_what_was_expected) {
+  expect_error("0 < (ip_opts lsrr) S 0:0(0) win 1\n",
+               "t.pkt:1:14: expected '<' after 'ip_opts', got 'lsrr'");
+  expect_error("0 < (ip_opts <ts>) S 0:0(0) win 1\n",
+               "t.pkt:1:15: expected an IP option (nop, eol, lsrr, ssrr or "
+               "rr), got 'ts'");
+  expect_error("0 < (ip_opts <lsrr [1.2.3.4] 8>) S 0:0(0) win 1\n",
+               "t.pkt:1:30: expected 'ptr' after the route's addresses, got "
+               "'8'");
+  expect_error("0 < (ip_opts <lsrr [1.2.3.4 x] ptr 8>) S 0:0(0) win 1\n",
+               "t.pkt:1:29: expected an IPv4 address or ']' in a route, got "
+               "'x'");
+  expect_error("0 < (ip_opts <nop lsrr>) S 0:0(0) win 1\n",
+               "t.pkt:1:19: expected ',' or '>' after an IP option, got "
+               "'lsrr'");
+  expect_error("0 < (ip_opts <lsrr [1.2.3.4] ptr 256>) S 0:0(0) win 1\n",
+               "t.pkt:1:34: ptr 256 out of range (0..255)");
+  expect_error("0 < (ip_dst 1.2.3) S 0:0(0) win 1\n",
+               "t.pkt:1:13: expected an IPv4 address after 'ip_dst', got "
+               "'1.2'");
+}
+END_TEST
+
+START_TEST(test_ip_opts_longer_than_40_bytes_are_rejected) {
+  expect_error("0 < (ip_opts <lsrr [1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5 "
+               "1.1.1.6 1.1.1.7 1.1.1.8 1.1.1.9] ptr 4, nop, nop>) S 0:0(0) "
+               "win 1\n",
+               "t.pkt:1:106: IP options longer than 40 bytes");
+  expect_error("0 < (ip_opts <lsrr [1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5 "
+               "1.1.1.6 1.1.1.7 1.1.1.8 1.1.1.9 1.1.1.10] ptr 4>) S 0:0(0) "
+               "win 1\n",
+               "t.pkt:1:93: more than 9 addresses in a route");
+}
+END_TEST
+
+START_TEST(test_ip_opts_not_allowed_in_encapsulation) {
+  expect_error("0 < ipv4 (ip_opts <nop>) 1.1.1.1 > 2.2.2.2: S 0:0(0) win 1\n",
+               "t.pkt:1:11: 'ip_opts' is not allowed in an encapsulation "
+               "header");
+}
+END_TEST
+
 START_TEST(test_tcp_only_attribute_on_udp_is_rejected) {
   expect_error("0 < (tcp_doff 5) udp (10)\n",
                "t.pkt:1:6: 'tcp_doff' can only be used with TCP packets");
@@ -1557,6 +1625,11 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_extension_attribute_values_are_checked);
   tcase_add_test(tc, test_frag_size_must_be_a_multiple_of_8);
   tcase_add_test(tc, test_frag_order_needs_frag_size);
+  tcase_add_test(tc, test_ip_opts_are_kept_as_bytes);
+  tcase_add_test(tc, test_ip_opts_and_ip_dst_on_outbound_packet);
+  tcase_add_test(tc, test_ip_opts_errors_name_what_was_expected);
+  tcase_add_test(tc, test_ip_opts_longer_than_40_bytes_are_rejected);
+  tcase_add_test(tc, test_ip_opts_not_allowed_in_encapsulation);
   tcase_add_test(tc, test_tcp_only_attribute_on_udp_is_rejected);
   tcase_add_test(tc, test_duplicate_attribute_is_rejected);
   tcase_add_test(tc, test_unknown_attribute_is_rejected);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "synfin/checksum.h"
 #include "synfin/trace.h"
 
 static uint16_t rd16(const uint8_t *p) {
@@ -56,7 +57,12 @@ static uint16_t sum_fold(uint32_t sum) {
  * header (source, destination, zero, protocol, transport length). */
 static bool pseudo_csum_ok(const sf_pkt_view *v, const uint8_t *seg, size_t n) {
   const uint8_t *ip = v->pkt;
-  uint32_t sum = sum_add(0, ip + 12, 8);
+  /* RFC 1122 3.2.1.8: a source route's final destination */
+  uint32_t dst = sf_ipv4_pseudo_dst(ip, (size_t)v->ip.ihl * 4);
+  uint8_t d[4] = {(uint8_t)(dst >> 24), (uint8_t)(dst >> 16),
+                  (uint8_t)(dst >> 8), (uint8_t)dst};
+  uint32_t sum = sum_add(0, ip + 12, 4);
+  sum = sum_add(sum, d, 4);
   sum += v->ip.proto;
   sum += (uint32_t)n;
   sum = sum_add(sum, seg, n);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "synfin/checksum.h"
 #include "synfin/trace.h"
 
 /* ---- a bounded, snprintf-style output buffer ---- */
@@ -284,6 +285,86 @@ static void item(list *l) {
   l->any = true;
 }
 
+/* One route option (rr, lsrr, ssrr) as the script language writes it;
+ * false if it is not one or is malformed. */
+static bool route_text(out *o, const uint8_t *opt, size_t n) {
+  static const struct {
+    uint8_t type;
+    const char *name;
+  } routes[] = {{7, "rr"}, {131, "lsrr"}, {137, "ssrr"}};
+  const char *name = NULL;
+  for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+    if (routes[i].type == opt[0])
+      name = routes[i].name;
+  if (!name || n < 3 || opt[1] < 3 || opt[1] > n || (opt[1] - 3) % 4 != 0)
+    return false;
+  if (o)
+    putf(o, "%s [", name);
+  for (size_t k = 3; o && k < opt[1]; k += 4) {
+    if (k > 3)
+      puts_(o, " ");
+    putf(o, "%u.%u.%u.%u", opt[k], opt[k + 1], opt[k + 2], opt[k + 3]);
+  }
+  if (o)
+    putf(o, "] ptr %u", opt[2]);
+  return true;
+}
+
+/* Walks the options: each item printed when o is set; false if an option
+ * is not one the script language can write. */
+static bool ip_opts_walk(out *o, const uint8_t *opt, size_t n) {
+  for (size_t i = 0; i < n;) {
+    if (o && i)
+      puts_(o, ",");
+    if (opt[i] <= 1) {
+      if (o)
+        puts_(o, opt[i] ? "nop" : "eol");
+      i++;
+      continue;
+    }
+    if (!route_text(o, opt + i, n - i))
+      return false;
+    i += opt[i + 1];
+  }
+  return true;
+}
+
+size_t sf_pkt_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
+                             size_t cap) {
+  out o = {buf, cap, 0};
+  if (!ip_opts_walk(NULL, opt, n)) {
+    putf(&o, "%zu bytes:", n);
+    for (size_t i = 0; i < n; i++)
+      putf(&o, " %02x", opt[i]);
+  } else {
+    puts_(&o, "<");
+    ip_opts_walk(&o, opt, n);
+    puts_(&o, ">");
+  }
+  if (cap)
+    buf[o.len < cap ? o.len : cap - 1] = '\0';
+  return o.len;
+}
+
+/* Options the script language can write, as `ip_opts <...>`, with the
+ * EOL padding that follows the last option left out as the parser adds it
+ * again. */
+static bool put_ip_opts(out *o, const sf_pkt_view *v) {
+  const uint8_t *opt = v->pkt + 20;
+  size_t n = v->ip.opt_len;
+  if (!ip_opts_walk(NULL, opt, n))
+    return false;
+  size_t end = n;
+  for (size_t e = n; e > 0 && opt[e - 1] == 0 && ((e + 2) & ~(size_t)3) == n;
+       e--)
+    if (ip_opts_walk(NULL, opt, e - 1))
+      end = e - 1;
+  puts_(o, "ip_opts <");
+  ip_opts_walk(o, opt, end);
+  puts_(o, ">");
+  return true;
+}
+
 static void put_attrs(out *o, const sf_pkt_view *v, const sf_pkt_fmt *f) {
   bool in = f->dir == SF_DIR_IN;
   list l = {o, "(", ", ", false};
@@ -309,6 +390,17 @@ static void put_attrs(out *o, const sf_pkt_view *v, const sf_pkt_fmt *f) {
   if (in && v->l4 == SF_PKT_L4_TCP && v->tcp.csum_checked && !v->tcp.csum_ok) {
     item(&l);
     puts_(o, "tcp_csum bad");
+  }
+  if (v->ip_ok && v->ip.opt_len > 0 &&
+      ip_opts_walk(NULL, v->pkt + 20, v->ip.opt_len)) {
+    item(&l);
+    put_ip_opts(o, v);
+    /* a source route under way goes to its next hop, not the peer */
+    if (sf_ipv4_pseudo_dst(v->pkt, 20u + v->ip.opt_len) != v->ip.dst) {
+      item(&l);
+      puts_(o, "ip_dst ");
+      put_addr(o, v->ip.dst);
+    }
   }
   if (in && f->show_ip) {
     item(&l);
@@ -341,7 +433,7 @@ static void put_notes(out *o, const sf_pkt_view *v, const sf_pkt_fmt *f) {
     item(&l);
     puts_(o, "reserved IP flag");
   }
-  if (v->ip.opt_len > 0) {
+  if (v->ip.opt_len > 0 && !ip_opts_walk(NULL, v->pkt + 20, v->ip.opt_len)) {
     item(&l);
     putf(o, "ip options %u bytes", v->ip.opt_len);
   }

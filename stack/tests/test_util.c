@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "synfin/bytes.h"
+#include "synfin/checksum.h"
 
 static void *count_alloc(void *ctx, size_t size) {
   struct tu *t = ctx;
@@ -202,8 +203,10 @@ void tu_pop(struct tu *t, struct tu_out *o) {
     o->urp = sf_get16(l4 + 18);
     o->optlen = (uint8_t)(doff - 20);
     memcpy(o->opts, l4 + 20, o->optlen);
+    /* a source route's final destination (RFC 1122 3.2.1.8) */
+    uint32_t pdst = sf_ipv4_pseudo_dst(b, hl);
     o->tcp_csum_ok =
-        tu_csum(l4, l4len, pseudo(o->src, o->dst, 6, (uint32_t)l4len)) == 0;
+        tu_csum(l4, l4len, pseudo(o->src, pdst, 6, (uint32_t)l4len)) == 0;
     decode_tcp_options(o);
     o->data = l4 + doff;
     o->len = (uint32_t)(l4len - doff);

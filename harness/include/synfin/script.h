@@ -128,7 +128,13 @@ enum {
   SF_SCR_IP_FRAG_ORDER = 1u << 11,
   SF_SCR_IP_TCP_DOFF = 1u << 12,
   SF_SCR_IP_EXTENSIONS = 0x1ff8u, /* all the extension bits above */
+  /* synfin extensions, both directions */
+  SF_SCR_IP_IP_OPTS = 1u << 13, /* ip_opts <lsrr [A B] ptr 12, nop> */
+  SF_SCR_IP_IP_DST = 1u << 14,  /* ip_dst 198.51.100.2 */
 };
+
+/* IPv4 option bytes at most (RFC 791: a header of 60 bytes). */
+#define SF_SCR_IP_OPTS_MAX 40
 
 /* The attributes in parentheses after the direction: (ect0), (tos 0x10),
  * (ttl 64), (flowlabel 0x1), and synfin's (ip_csum bad, frag_size 8, ...). */
@@ -146,6 +152,11 @@ typedef struct sf_script_ip {
   sf_script_frag_order frag_order;
   uint32_t frag_seed; /* SF_SCR_FRAG_SHUFFLE */
   uint8_t tcp_doff;   /* TCP data offset in 32-bit words, as sent */
+  /* IPv4 options as written (nop, eol, lsrr, ssrr, rr), unpadded; on the
+   * wire they are padded with EOL to a multiple of 4 bytes */
+  uint8_t ip_opts[SF_SCR_IP_OPTS_MAX];
+  uint8_t ip_opts_len;
+  uint32_t ip_dst; /* IPv4 destination address, host byte order */
 } sf_script_ip;
 
 /* Encapsulation headers before the packet proper (packetdrill's tunnels):

@@ -358,6 +358,13 @@ typedef struct sf_pkt_field {
   char value[SF_PKT_FIELD_VALUE_MAX];
 } sf_pkt_field;
 
+/* IPv4 option bytes in the script language's `ip_opts` form, "<lsrr
+ * [198.51.100.1 192.0.2.1] ptr 4,eol>", or as "N bytes: 83 0b ..." when an
+ * option is not one it can write. Returns the length it needed, like
+ * snprintf. */
+size_t sf_pkt_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
+                             size_t cap);
+
 /* The decoded packet as (name, value) pairs, printed the way sf_pkt_format()
  * prints them (relative numbers, option names), for a runner that shows
  * expected and actual side by side. A fixed list of names per kind of packet

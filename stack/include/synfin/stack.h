@@ -178,6 +178,12 @@ typedef struct sf_profile {
   uint32_t urg_oob;              /* the last urgent octet is delivered out of
                                     band unless SO_OOBINLINE (Linux, RFC 6093
                                     3.4); 0: inline (RFC 9293 3.8.5) */
+  uint32_t accept_source_route;  /* a datagram with a completed source route
+                                    is taken and a connection it opens
+                                    answers along the route reversed (RFC
+                                    9293 3.9.2.1, MUST-53); 0: every
+                                    source-routed datagram is dropped
+                                    (Linux, sysctl accept_source_route 0) */
 } sf_profile;
 
 /* Fills *p with a named profile. Returns 0 or -EINVAL. */
@@ -287,7 +293,8 @@ typedef struct sf_stats {
   uint64_t tcp_rst_out, tcp_challenge_ack, tcp_retransmit, tcp_fast_retransmit;
   uint64_t tcp_rto_expired, tcp_keepalive_probe, tcp_persist_probe;
   uint64_t tcp_delayed_ack, tcp_dupack_out;
-  uint64_t tcp_loss_probe; /* RFC 8985 tail loss probes sent */
+  uint64_t tcp_loss_probe;   /* RFC 8985 tail loss probes sent */
+  uint64_t ip_drop_srcroute; /* source routes refused or not completed */
 } sf_stats;
 
 const sf_stats *sf_stack_stats(const sf_stack *st);
