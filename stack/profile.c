@@ -65,6 +65,7 @@ static void profile_linux(sf_profile *p) {
   p->zero_wnd_drop_data = 1;
   p->urg_oob = 1;             /* tcp_check_urg, tcp_recv_urg */
   p->accept_source_route = 0; /* ip_rcv_options: conf/all is 0 */
+  p->isn_tick_ns = 64;        /* secure_tcp_seq: ktime_get_real_ns() >> 6 */
 }
 
 /* The RFCs' own values: RFC 6298 minimum RTO of one second, RFC 5681
@@ -107,6 +108,7 @@ static void profile_rfc(sf_profile *p) {
   p->synrcvd_rst_refused = 1; /* RFC 9293 3.10.7.4: "connection refused" */
   p->user_timeout_from_rexmit = 0;
   p->accept_source_route = 1; /* RFC 1122 3.2.1.8, RFC 9293 MUST-53 */
+  p->isn_tick_ns = 4000;      /* RFC 9293 3.4.1 */
 }
 
 int sf_profile_init(sf_profile *p, enum sf_profile_id id) {
@@ -189,6 +191,7 @@ static const struct {
     FIELD(zero_wnd_drop_data),
     FIELD(urg_oob),
     FIELD(accept_source_route),
+    FIELD(isn_tick_ns),
 };
 #undef FIELD
 
@@ -222,6 +225,8 @@ static int check_value(const char *key, unsigned long v) {
   if (strcmp(key, "ttl") == 0 && (v == 0 || v > 255))
     return -EINVAL;
   if (strcmp(key, "ts_hz") == 0 && (v == 0 || v > 1000000))
+    return -EINVAL;
+  if (strcmp(key, "isn_tick_ns") == 0 && (v == 0 || v > 1000000000))
     return -EINVAL;
   if ((strcmp(key, "mss_default") == 0 || strcmp(key, "init_rcv_wnd") == 0) &&
       (v == 0 || v > 65535))

@@ -127,13 +127,14 @@ struct sf_sock *sf_tcp_accept_head(sf_stack *st, struct sf_sock *lsk) {
   return slot_sock(st, lsk->q_head);
 }
 
-/* RFC 6528 3: ISN = M + F(4-tuple, secret), M a 4-microsecond clock
- * (RFC 9293 3.4.1, MUST-8 and SHLD-1). */
+/* RFC 6528 3: ISN = M + F(4-tuple, secret), M a clock of the profile's
+ * tick: 4 us in RFC 9293 3.4.1 (MUST-8, SHLD-1), 64 ns in Linux. */
 uint32_t sf_tcp_new_isn(sf_stack *st, const struct sf_sock *sk) {
   uint32_t id[3] = {sk->laddr, sk->raddr,
                     (uint32_t)sk->lport << 16 | sk->rport};
   uint32_t f = (uint32_t)sf_keyed_hash(st->isn_key, id, sizeof(id));
-  return (uint32_t)(st->now_us / 4) + f;
+  uint32_t tick = st->cfg.profile.isn_tick_ns ? st->cfg.profile.isn_tick_ns : 1;
+  return (uint32_t)(st->now_us * 1000 / tick) + f;
 }
 
 /* RFC 7323 5.4: a clock between 1 ms and 1 s per tick (the profile's rate),

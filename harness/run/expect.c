@@ -3,6 +3,7 @@
  * window only when the script gives `win`, options in order with their
  * values unless `<...>`, TSval unchecked, payload compared as zeros. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -231,6 +232,7 @@ static void learn(struct runner *r, struct run_conn *c, const sf_script_tcp *t,
   if (t->flags & SF_SCR_TCP_SYN) {
     c->sut_isn = l->v.tcp.seq - t->seq.start;
     c->isn_known = true;
+    c->isn_t_us = l->t_us;
   }
   for (size_t i = 0; i < t->n_options && !t->options_any; i++) {
     if (t->options[i].kind != SF_SCR_OPT_TIMESTAMP)
@@ -283,6 +285,31 @@ static void expect_ip_opts(struct field_diff *d, const sf_script_packet *p,
   if (got)
     sf_pkt_format_ip_opts(l->v.pkt + 20, got, b, sizeof(b));
   row(d, "ip_opts", a, b, false);
+}
+
+/* Extension isn_clock_ns (RFC 9293 3.4.1, MUST-8): the ISN of this SYN
+ * moved on from the previous one of the connection (its ports) by the time
+ * between the two in clock ticks, within the timing tolerance. */
+static void expect_isn_clock(struct runner *r, struct field_diff *d,
+                             const struct run_conn *c,
+                             const sf_script_packet *p,
+                             const struct run_live *l) {
+  uint32_t tick = p->ip.isn_clock_ns;
+  char a[96], b[64];
+  if (!c->isn_known) {
+    row(d, "isn", "a previous SYN of the connection", "none", false);
+    return;
+  }
+  uint64_t dt = l->t_us - c->isn_t_us;
+  uint32_t want = (uint32_t)(dt * 1000 / tick);
+  uint32_t got = l->v.tcp.seq - p->tcp.seq.start - c->sut_isn;
+  uint64_t slack = (uint64_t)r->tol_us * 1000 / tick + 1;
+  int64_t off = (int32_t)(got - want);
+  snprintf(a, sizeof(a),
+           "+%" PRIu32 " (%" PRIu64 " us in %" PRIu32 " ns ticks)", want, dt,
+           tick);
+  snprintf(b, sizeof(b), "+%" PRIu32, got);
+  row(d, "isn", a, b, (uint64_t)(off < 0 ? -off : off) <= slack);
 }
 
 static bool expect_tcp(struct runner *r, const sf_script_packet *p,
@@ -347,6 +374,8 @@ static bool expect_tcp(struct runner *r, const sf_script_packet *p,
     row_u(&d, "tos", p->ip.tos, l->v.ip.tos);
   if (p->ip.present & SF_SCR_IP_TTL)
     row_u(&d, "ttl", p->ip.ttl, l->v.ip.ttl);
+  if (p->ip.present & SF_SCR_IP_ISN_CLOCK)
+    expect_isn_clock(r, &d, c, p, l);
   if (!d.differs)
     learn(r, c, t, l);
   return !d.differs;

@@ -30,6 +30,7 @@ struct run_conn {
   uint16_t lport, rport; /* the SUT's port, the script side's port */
   bool isn_known;
   uint32_t sut_isn;
+  uint64_t isn_t_us; /* when the SYN that taught it was sent */
 };
 
 struct run_trace_pkt {
@@ -55,6 +56,7 @@ struct run_live {
   uint32_t ack;
   uint16_t win;
   bool payload_nonzero; /* scripts expect zero bytes */
+  uint64_t t_us;        /* when it was sent (script time) */
 };
 
 /* A blocking call waiting for the SUT. */

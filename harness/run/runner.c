@@ -407,6 +407,7 @@ static bool take_and_compare(struct runner *r, const sf_script_event *ev,
   if (n <= 0)
     return false;
   run_live_parse(r->pkt, (size_t)n, &l);
+  l.t_us = *t;
   if (ev->packet.kind == SF_SCR_PKT_TCP && l.v.l4 == SF_PKT_L4_TCP &&
       !r->strict_segments)
     merge_segments(r, ev, &l);

@@ -217,6 +217,8 @@ static void fmt_ip(sb *b, const sf_script_ip *ip) {
     ITEM("ip_dst ");
     fmt_ipv4(b, a);
   }
+  if (p & SF_SCR_IP_ISN_CLOCK)
+    ITEM("isn_clock_ns %" PRIu32, ip->isn_clock_ns);
 #undef ITEM
   if (sep[0] == ',')
     sb_puts(b, ") ");

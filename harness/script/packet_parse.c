@@ -40,7 +40,8 @@ static int expect_word(sf_parser *p, const char *w, const char *context) {
 typedef struct ip_ctx {
   bool inbound;
   bool encap;
-  sf_tok tcp_only; /* first tcp_csum / tcp_doff, kind EOF if none */
+  sf_tok tcp_only;  /* first tcp_csum / tcp_doff, kind EOF if none */
+  sf_tok isn_clock; /* isn_clock_ns, kind EOF if none */
 } ip_ctx;
 
 static int attr_uint(sf_parser *p, sf_script_ip *ip, uint32_t bit,
@@ -185,6 +186,7 @@ static int parse_ip_attr(sf_parser *p, sf_script_ip *ip, ip_ctx *c,
       {"tcp_doff", SF_SCR_IP_TCP_DOFF},
       {"ip_opts", SF_SCR_IP_IP_OPTS},
       {"ip_dst", SF_SCR_IP_IP_DST},
+      {"isn_clock_ns", SF_SCR_IP_ISN_CLOCK},
   };
   int rc;
   uint64_t v;
@@ -229,6 +231,11 @@ static int parse_ip_attr(sf_parser *p, sf_script_ip *ip, ip_ctx *c,
       return sf_p_error(p, w, false,
                         "'%s' can only be used with inbound packets", name);
   }
+  if (bit == SF_SCR_IP_ISN_CLOCK && (c->encap || c->inbound))
+    return sf_p_error(p, w, false,
+                      "'%s' can only be used with outbound packets", name);
+  if (bit == SF_SCR_IP_ISN_CLOCK)
+    c->isn_clock = *w;
   if (bit == SF_SCR_IP_TCP_CSUM_BAD || bit == SF_SCR_IP_TCP_DOFF) {
     if (c->tcp_only.kind == SF_TOK_EOF)
       c->tcp_only = *w;
@@ -319,6 +326,16 @@ static int parse_ip_attr(sf_parser *p, sf_script_ip *ip, ip_ctx *c,
   case SF_SCR_IP_IP_DST:
     ip->present |= bit;
     return parse_ipv4_value(p, "after 'ip_dst'", &ip->ip_dst);
+  case SF_SCR_IP_ISN_CLOCK: {
+    sf_tok t;
+    ip->present |= bit;
+    if ((rc = sf_p_uint(p, "isn_clock_ns", 1000000000, &v, &t)) < 0)
+      return rc;
+    if (v == 0)
+      return sf_p_error(p, &t, false, "isn_clock_ns must be positive");
+    ip->isn_clock_ns = (uint32_t)v;
+    return 0;
+  }
   }
   return 0;
 }
@@ -539,6 +556,7 @@ static int parse_encap(sf_parser *p, sf_script_encap *e, bool inbound) {
     if (peek_punct(p, '(') || peek_punct(p, '[')) {
       ip_ctx c = {.inbound = inbound, .encap = true};
       c.tcp_only.kind = SF_TOK_EOF;
+      c.isn_clock.kind = SF_TOK_EOF;
       if ((rc = parse_ip_info(p, &e->ip, &c)) < 0)
         return rc;
     }
@@ -1167,6 +1185,7 @@ int sf_parse_packet(sf_parser *p, const sf_tok *dir, sf_script_packet *pkt) {
 
   ip_ctx c = {.inbound = inbound};
   c.tcp_only.kind = SF_TOK_EOF;
+  c.isn_clock.kind = SF_TOK_EOF;
   if (peek_punct(p, '(') || peek_punct(p, '[')) {
     if ((rc = parse_ip_info(p, &pkt->ip, &c)) < 0)
       return rc;
@@ -1179,6 +1198,9 @@ int sf_parse_packet(sf_parser *p, const sf_tok *dir, sf_script_packet *pkt) {
   if (sf_tok_is_word(&kw, "udp") || sf_tok_is_word(&kw, "icmp") ||
       sf_tok_is_word(&kw, "raw")) {
     sf_lex_next(&p->lx, NULL);
+    if (c.isn_clock.kind != SF_TOK_EOF)
+      return sf_p_error(p, &c.isn_clock, false,
+                        "'isn_clock_ns' can only be used with a SYN");
     if (c.tcp_only.kind != SF_TOK_EOF)
       return sf_p_error(p, &c.tcp_only, false,
                         "'%.*s' can only be used with TCP packets",
@@ -1197,5 +1219,10 @@ int sf_parse_packet(sf_parser *p, const sf_tok *dir, sf_script_packet *pkt) {
   pkt->kind = SF_SCR_PKT_TCP;
   if ((rc = parse_ports(p, pkt)) < 0)
     return rc;
-  return parse_tcp(p, pkt, dir);
+  if ((rc = parse_tcp(p, pkt, dir)) < 0)
+    return rc;
+  if (c.isn_clock.kind != SF_TOK_EOF && !(pkt->tcp.flags & SF_SCR_TCP_SYN))
+    return sf_p_error(p, &c.isn_clock, false,
+                      "'isn_clock_ns' can only be used with a SYN");
+  return 0;
 }

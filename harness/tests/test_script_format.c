@@ -127,6 +127,12 @@ START_TEST(test_format_ip_opts_and_ip_dst) {
 }
 END_TEST
 
+START_TEST(test_format_isn_clock) {
+  expect_format("0 > ( isn_clock_ns  4000 ) S. 0:0(0) ack 1",
+                "0 > (isn_clock_ns 4000) S. 0:0(0) ack 1");
+}
+END_TEST
+
 START_TEST(test_format_ip_attributes_in_canonical_order) {
   expect_format("0 < [ttl 64, ect0] . 1:1(0) win 1",
                 "0 < (ect0, ttl 64) . 1:1(0) win 1");
@@ -369,6 +375,7 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_format_hex_options_and_unknown_options);
   tcase_add_test(tc, test_format_ip_attributes_in_canonical_order);
   tcase_add_test(tc, test_format_ip_opts_and_ip_dst);
+  tcase_add_test(tc, test_format_isn_clock);
   tcase_add_test(tc, test_format_raw_packet_as_spaced_bytes);
   tcase_add_test(tc, test_format_icmp_and_udp);
   tcase_add_test(tc, test_format_encapsulation);

@@ -810,6 +810,28 @@ START_TEST(test_ip_opts_and_ip_dst_on_outbound_packet) {
 }
 END_TEST
 
+START_TEST(test_isn_clock_on_an_outbound_syn) {
+  sf_script *s = parse_ok("0 > (isn_clock_ns 4000) S. 0:0(0) ack 1\n");
+  const sf_script_ip *ip = &packet_of(s)->ip;
+  ck_assert(ip->present & SF_SCR_IP_ISN_CLOCK);
+  ck_assert_uint_eq(ip->isn_clock_ns, 4000);
+  sf_script_free(s);
+}
+END_TEST
+
+START_TEST(test_isn_clock_only_on_an_outbound_syn) {
+  expect_error("0 < (isn_clock_ns 4000) S 0:0(0) win 1\n",
+               "t.pkt:1:6: 'isn_clock_ns' can only be used with outbound "
+               "packets");
+  expect_error("0 > (isn_clock_ns 4000) . 1:1(0) ack 1\n",
+               "t.pkt:1:6: 'isn_clock_ns' can only be used with a SYN");
+  expect_error("0 > (isn_clock_ns 4000) icmp echo_reply\n",
+               "t.pkt:1:6: 'isn_clock_ns' can only be used with a SYN");
+  expect_error("0 > (isn_clock_ns 0) S. 0:0(0) ack 1\n",
+               "t.pkt:1:19: isn_clock_ns must be positive");
+}
+END_TEST
+
 START_TEST(test_ip_opts_errors_name_what_was_expected) {
   expect_error("0 < (ip_opts lsrr) S 0:0(0) win 1\n",
                "t.pkt:1:14: expected '<' after 'ip_opts', got 'lsrr'");
@@ -1627,6 +1649,8 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_frag_order_needs_frag_size);
   tcase_add_test(tc, test_ip_opts_are_kept_as_bytes);
   tcase_add_test(tc, test_ip_opts_and_ip_dst_on_outbound_packet);
+  tcase_add_test(tc, test_isn_clock_on_an_outbound_syn);
+  tcase_add_test(tc, test_isn_clock_only_on_an_outbound_syn);
   tcase_add_test(tc, test_ip_opts_errors_name_what_was_expected);
   tcase_add_test(tc, test_ip_opts_longer_than_40_bytes_are_rejected);
   tcase_add_test(tc, test_ip_opts_not_allowed_in_encapsulation);

@@ -131,6 +131,8 @@ enum {
   /* synfin extensions, both directions */
   SF_SCR_IP_IP_OPTS = 1u << 13, /* ip_opts <lsrr [A B] ptr 12, nop> */
   SF_SCR_IP_IP_DST = 1u << 14,  /* ip_dst 198.51.100.2 */
+  /* synfin extension, outbound SYNs only */
+  SF_SCR_IP_ISN_CLOCK = 1u << 15, /* isn_clock_ns 4000 */
 };
 
 /* IPv4 option bytes at most (RFC 791: a header of 60 bytes). */
@@ -157,6 +159,9 @@ typedef struct sf_script_ip {
   uint8_t ip_opts[SF_SCR_IP_OPTS_MAX];
   uint8_t ip_opts_len;
   uint32_t ip_dst; /* IPv4 destination address, host byte order */
+  /* the ISN moved on from the connection's previous one by the time
+   * between them in ticks of this many nanoseconds */
+  uint32_t isn_clock_ns;
 } sf_script_ip;
 
 /* Encapsulation headers before the packet proper (packetdrill's tunnels):

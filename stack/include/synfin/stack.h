@@ -184,6 +184,8 @@ typedef struct sf_profile {
                                     9293 3.9.2.1, MUST-53); 0: every
                                     source-routed datagram is dropped
                                     (Linux, sysctl accept_source_route 0) */
+  uint32_t isn_tick_ns;          /* the ISN clock's tick (RFC 9293 3.4.1,
+                                    MUST-8: about 4 us; Linux: 64 ns) */
 } sf_profile;
 
 /* Fills *p with a named profile. Returns 0 or -EINVAL. */
