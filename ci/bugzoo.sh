@@ -157,6 +157,15 @@ fires() {
   echo "$r"
 }
 
+# Ends a run's process group: libFuzzer's -fork children (a merge, say)
+# can outlive their parent's SIGTERM and keep the binary busy.
+stop_group() {
+  kill -TERM -- "-$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  sleep 0.2
+  kill -KILL -- "-$1" 2>/dev/null || true
+}
+
 # One fuzzing run; prints the seconds to trigger, or "-".
 campaign() {
   local bin=$1 b=$2 seed=$3 tag=$4
@@ -175,18 +184,16 @@ campaign() {
   while kill -0 "$pid" 2>/dev/null; do
     now=$(date +%s%N)
     if [ -e "$w/markers/$b.triggered" ]; then
-      kill -TERM -- "-$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
+      stop_group "$pid"
       awk -v d="$((now - start))" 'BEGIN { printf "%.1f\n", d / 1e9 }'
       return
     fi
     if [ "$now" -gt "$deadline" ]; then
-      kill -TERM -- "-$pid" 2>/dev/null || true
       break
     fi
     sleep 0.2
   done
-  wait "$pid" 2>/dev/null || true
+  stop_group "$pid"
   if [ -e "$w/markers/$b.triggered" ]; then
     now=$(stat -c %Y "$w/markers/$b.triggered")
     awk -v d="$((now - start / 1000000000))" 'BEGIN { printf "%.1f\n", d }'

@@ -48,6 +48,19 @@ int sf_tcp_get_info(const sf_stack *st, int fd, sf_tcp_info *info) {
   return 0;
 }
 
+int sf_stack_find_conn(const sf_stack *st, uint16_t lport, uint16_t rport,
+                       sf_tcp_info *info) {
+  for (uint32_t i = 0; i < st->socks_used; i++) {
+    const struct sf_sock *sk = &st->socks[i];
+    if (sk->used && sk->lport == lport && sk->rport == rport &&
+        sk->state != SF_TCP_LISTEN && sk->state != SF_TCP_CLOSED) {
+      fill_info(sk, info);
+      return 0;
+    }
+  }
+  return -ENOENT;
+}
+
 void sf_stack_each_conn(const sf_stack *st, sf_conn_visit_fn fn, void *ctx) {
   for (uint32_t i = 0; i < st->socks_used; i++) {
     const struct sf_sock *sk = &st->socks[i];

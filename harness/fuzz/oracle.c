@@ -311,30 +311,9 @@ void sf_oracle_check(sf_oracle *o) {
 
 /* ---- the peer ---- */
 
-struct conn_find {
-  uint16_t lport;
-  bool found;
-  sf_tcp_info info;
-};
-
-static void find_visit(void *ctx, int fd, const sf_tcp_info *info) {
-  struct conn_find *f = ctx;
-  (void)fd;
-  /* a reset connection whose descriptor is still open is not the one */
-  if (info->state != SF_TCP_LISTEN && info->state != SF_TCP_CLOSED &&
-      info->remote_port == SF_SCN_PEER_PORT && info->local_port == f->lport &&
-      !f->found) {
-    f->found = true;
-    f->info = *info;
-  }
-}
-
+/* A reset connection whose descriptor is still open is not the one. */
 bool sf_oracle_connection(const sf_oracle *o, sf_tcp_info *info) {
-  struct conn_find f = {.lport = o->lport};
-  sf_stack_each_conn(o->st, find_visit, &f);
-  if (f.found)
-    *info = f.info;
-  return f.found;
+  return sf_stack_find_conn(o->st, o->lport, SF_SCN_PEER_PORT, info) == 0;
 }
 
 /* The peer's sequence space grows with what it sends; what lies more than

@@ -1678,6 +1678,23 @@ START_TEST(test_full_connection_never_allocates) {
 }
 END_TEST
 
+/* The lookup by ports finds the connection, not the listener on the same
+ * local port, and no longer once it is reset (its descriptor still open). */
+START_TEST(test_find_conn_finds_a_connection_by_ports_until_it_is_reset) {
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
+  sf_tcp_info info;
+  ck_assert_int_eq(sf_stack_find_conn(t.st, c.lport, c.rport, &info), 0);
+  ck_assert_int_eq(info.state, SF_TCP_ESTABLISHED);
+  ck_assert_uint_eq(info.iss, c.iss);
+  ck_assert_int_eq(sf_stack_find_conn(t.st, c.lport, c.rport + 1, &info),
+                   -ENOENT);
+  tu_conn_send(&t, &c, TH_RST, 0);
+  ck_assert_int_eq(tu_state(&t, c.fd), SF_TCP_CLOSED);
+  ck_assert_int_eq(sf_stack_find_conn(t.st, c.lport, c.rport, &info), -ENOENT);
+}
+END_TEST
+
 Suite *tu_suite(void) {
   Suite *s = suite_create("socket");
 
@@ -1733,6 +1750,8 @@ Suite *tu_suite(void) {
   tcase_add_test(lis, test_accept_with_nothing_queued_is_eagain);
   tcase_add_test(lis, test_accept_returns_peer_address);
   tcase_add_test(lis, test_accepted_socket_does_not_inherit_o_nonblock);
+  tcase_add_test(lis,
+                 test_find_conn_finds_a_connection_by_ports_until_it_is_reset);
   suite_add_tcase(s, lis);
 
   TCase *con = tcase_create("connect");

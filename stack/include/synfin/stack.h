@@ -346,6 +346,11 @@ int sf_tcp_get_info(const sf_stack *st, int fd, sf_tcp_info *info);
 /* Visits every connection, with or without a descriptor (fd -1). */
 typedef void (*sf_conn_visit_fn)(void *ctx, int fd, const sf_tcp_info *info);
 void sf_stack_each_conn(const sf_stack *st, sf_conn_visit_fn fn, void *ctx);
+/* Fills *info for the first connection (in slot order) from local port
+ * lport to remote port rport that is neither listening nor closed: 0, or
+ * -ENOENT when there is none. */
+int sf_stack_find_conn(const sf_stack *st, uint16_t lport, uint16_t rport,
+                       sf_tcp_info *info);
 
 /* The BSD-like socket API. Descriptors start at 3, lowest free first. */
 int sf_socket(sf_stack *st, int domain, int type, int protocol);
