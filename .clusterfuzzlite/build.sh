@@ -43,10 +43,9 @@ for t in "${targets[@]}"; do
   {
     echo "[libfuzzer]"
     echo "dict = $t.dict"
-    # scenarios and datagrams past a few KiB only slow the fuzzer down
-    case $t in
-    tcp_scenario_fuzzer | ip_packet_fuzzer) echo "max_len = 4096" ;;
-    script_parser_fuzzer) echo "max_len = 16384" ;;
-    esac
+    # the campaigns' own settings (max_len): corpus/<target>.options
+    if [ -f "$src/corpus/$t.options" ]; then
+      grep -v -e '^\[' -e '^#' "$src/corpus/$t.options" || true
+    fi
   } >"$OUT/$t.options"
 done

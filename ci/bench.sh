@@ -11,6 +11,7 @@
 #   BUILD_JOBS       build parallelism (default: nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ci/fuzz-options.sh
 
 sections=("$@")
 [ ${#sections[@]} -gt 0 ] || sections=(loopback suite fuzz)
@@ -111,7 +112,9 @@ fuzz_speed() {
   else
     fuzz_tmp=$(mktemp -d)
   fi
-  local args=(-max_len=4096 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+  local max_len
+  max_len=$(fuzz_max_len "$target")
+  local args=(-max_len="${max_len:-4096}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
     -artifact_prefix="$fuzz_tmp/artifacts/")
   [ -f "$dict" ] && args+=(-dict="$(pwd)/$dict")
   local bin log start end rc units eps what first total wall procs findings

@@ -25,6 +25,7 @@
 #   --quick  a short check of the machinery: two bugs, one 10-second run each
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ci/fuzz-options.sh
 root=$(pwd)
 
 all_bugs=(OPTLEN0_LOOP SACK_PAST_SND_NXT URG_PTR_OVERFLOW WSCALE_GT_14
@@ -102,6 +103,8 @@ if [ -z "$(ls -A "$seeds" 2>/dev/null)" ]; then
 fi
 nseeds=$(ls "$seeds" | wc -l)
 say "$nseeds seeds in $seeds"
+max_len=$(fuzz_max_len tcp_scenario_fuzzer)
+max_len=${max_len:-4096}
 
 rm -rf "$out/witness"
 for b in "${selected[@]}"; do
@@ -176,6 +179,7 @@ campaign() {
   local start now pid
   start=$(date +%s%N)
   SYNFIN_BUG_MARKERS=$w/markers setsid "$bin" -seed="$seed" \
+    -max_len="$max_len" \
     -max_total_time="$time_s" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 \
     -ignore_ooms=1 -timeout=10 -artifact_prefix="$w/artifacts/" \
     "$w/corpus" >"$w/fuzz.log" 2>&1 &

@@ -34,6 +34,7 @@ set -euo pipefail
 # does not disturb a campaign in progress)
 {
 cd "$(dirname "$0")/.."
+. ci/fuzz-options.sh
 root=$PWD
 
 die() {
@@ -297,7 +298,9 @@ start_libfuzzer() {
     -rss_limit_mb=4096 -print_final_stats=1
     -artifact_prefix="$state/artifacts/")
   [ -f "$dict" ] && args+=(-dict="$dict")
-  [ "$target" = tcp_scenario_fuzzer ] && args+=(-max_len=4096)
+  local max_len
+  max_len=$(fuzz_max_len "$target")
+  [ -z "$max_len" ] || args+=(-max_len="$max_len")
   (cd "$state" && exec setsid "$bin" "${args[@]}" "$state/corpus" "$seeds") \
     >>"$state/logs/libfuzzer.log" 2>&1 &
   pids+=($!)
