@@ -287,7 +287,9 @@ start_afl() {
       -t 2000+ -m none "${args[@]}" -- "$bin" \
       >>"$state/logs/afl-$name.log" 2>&1 &
     pids+=($!)
-    [ $i -eq 0 ] && sleep 2 # the main creates the output folder
+    if [ $i -eq 0 ]; then
+      sleep 2 # the main creates the output folder
+    fi
   done
 }
 

@@ -272,6 +272,15 @@ static void wire_check(sf_oracle *o, const uint8_t *p, size_t len) {
   uint32_t dst = sf_ipv4_pseudo_dst(p, hl);
   const uint8_t *th = p + hl;
   size_t tl = len - hl;
+  uint16_t frag = sf_get16(p + 6);
+  if (frag & 0x3fff) {
+    /* RFC 791 3.2: every fragment but the last carries a multiple of 8
+     * bytes; the transport's checksum covers the whole datagram, so a
+     * fragment's cannot be checked (an echo reply larger than the MTU) */
+    if ((frag & 0x2000) && tl % 8)
+      sf_oracle_violate(o, "wire", "fragment of %zu bytes with MF", tl);
+    return;
+  }
   if (p[9] == 1) {
     if (tl < 8 || sf_csum(th, tl) != 0)
       sf_oracle_violate(o, "wire", "bad ICMP message");
