@@ -250,11 +250,7 @@ END_TEST
 START_TEST(test_application_route_sends_syn_to_first_hop) {
   int fd = sf_socket(t.st, AF_INET, SOCK_STREAM, IPPROTO_TCP);
   ck_assert_int_eq(set_app_route(fd), 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
+  tu_connect_fd(&t, fd);
   struct tu_out o;
   tu_pop(&t, &o);
   static const uint32_t rest[] = {APP2, TU_REMOTE};
@@ -262,62 +258,49 @@ START_TEST(test_application_route_sends_syn_to_first_hop) {
 }
 END_TEST
 
-START_TEST(test_later_received_route_replaces_saved_one) {
+/* The peer sends 5 bytes `off` past RCV.NXT behind a completed route,
+ * then the application writes: the segment that goes out. */
+static void data_with_route_then_write(struct tu_conn *c, uint32_t off,
+                                       uint8_t flags, struct tu_out *o) {
   uint8_t opt[40];
-  struct tu_conn c;
-  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
-  struct tu_seg s = {.sport = c.rport,
-                     .dport = c.lport,
-                     .seq = c.seq,
-                     .ack = c.ack,
-                     .flags = TH_ACK | TH_PSH,
+  struct tu_seg s = {.sport = c->rport,
+                     .dport = c->lport,
+                     .seq = c->seq + off,
+                     .ack = c->ack,
+                     .flags = flags,
                      .len = 5};
   send_with_options(&s, opt, recorded_route(opt));
   tu_drain(&t);
-  ck_assert_int_eq(sf_write(t.st, c.fd, "abc", 3), 3);
+  ck_assert_int_eq(sf_write(t.st, c->fd, "abc", 3), 3);
+  tu_pop(&t, o);
+}
+
+START_TEST(test_later_received_route_replaces_saved_one) {
+  struct tu_conn c;
+  tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
   struct tu_out o;
-  tu_pop(&t, &o);
+  data_with_route_then_write(&c, 0, TH_ACK | TH_PSH, &o);
   static const uint32_t rest[] = {HOP1, TU_REMOTE};
   expect_route(&o, HOP2, rest, 2);
 }
 END_TEST
 
 START_TEST(test_later_received_route_does_not_replace_application_route) {
-  uint8_t opt[40];
   struct tu_conn c;
   tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
   ck_assert_int_eq(set_app_route(c.fd), 0);
-  struct tu_seg s = {.sport = c.rport,
-                     .dport = c.lport,
-                     .seq = c.seq,
-                     .ack = c.ack,
-                     .flags = TH_ACK | TH_PSH,
-                     .len = 5};
-  send_with_options(&s, opt, recorded_route(opt));
-  tu_drain(&t);
-  ck_assert_int_eq(sf_write(t.st, c.fd, "abc", 3), 3);
   struct tu_out o;
-  tu_pop(&t, &o);
+  data_with_route_then_write(&c, 0, TH_ACK | TH_PSH, &o);
   static const uint32_t rest[] = {APP2, TU_REMOTE};
   expect_route(&o, APP1, rest, 2);
 }
 END_TEST
 
 START_TEST(test_unacceptable_segment_does_not_change_the_route) {
-  uint8_t opt[40];
   struct tu_conn c;
   tu_open_passive(&t, &c, tu_opts_mss, sizeof(tu_opts_mss));
-  struct tu_seg s = {.sport = c.rport,
-                     .dport = c.lport,
-                     .seq = c.seq + 1000000,
-                     .ack = c.ack,
-                     .flags = TH_ACK,
-                     .len = 5};
-  send_with_options(&s, opt, recorded_route(opt));
-  tu_drain(&t);
-  ck_assert_int_eq(sf_write(t.st, c.fd, "abc", 3), 3);
   struct tu_out o;
-  tu_pop(&t, &o);
+  data_with_route_then_write(&c, 1000000, TH_ACK, &o);
   ck_assert_uint_eq(o.dst, TU_REMOTE);
   ck_assert_uint_eq(o.raw[0], 0x45);
 }

@@ -690,11 +690,7 @@ START_TEST(test_so_rcvbuf_limits_the_syn_window_and_its_scale) {
   int v = 10000;
   ck_assert_int_eq(
       sf_setsockopt(t.st, fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_port = htons(8080),
-                          .sin_addr.s_addr = htonl(TU_REMOTE)};
-  ck_assert_int_eq(sf_connect(t.st, fd, (struct sockaddr *)&a, sizeof(a)),
-                   -EINPROGRESS);
+  tu_connect_fd(&t, fd);
   struct tu_out o;
   tu_pop(&t, &o);
   ck_assert_uint_eq(o.win, 8760);

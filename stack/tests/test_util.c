@@ -412,14 +412,18 @@ static void open_passive(struct tu *t, struct tu_conn *c, const uint8_t *opts,
   tu_expect_silence(t);
 }
 
-int tu_connect(struct tu *t) {
-  int fd = sf_socket(t->st, AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_ge(fd, 3);
+void tu_connect_fd(struct tu *t, int fd) {
   struct sockaddr_in a = {.sin_family = AF_INET,
                           .sin_port = htons(8080),
                           .sin_addr.s_addr = htonl(TU_REMOTE)};
   ck_assert_int_eq(sf_connect(t->st, fd, (struct sockaddr *)&a, sizeof(a)),
                    -EINPROGRESS);
+}
+
+int tu_connect(struct tu *t) {
+  int fd = sf_socket(t->st, AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 3);
+  tu_connect_fd(t, fd);
   return fd;
 }
 

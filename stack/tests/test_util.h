@@ -149,6 +149,9 @@ void tu_open_passive(struct tu *t, struct tu_conn *c, const uint8_t *opts,
 /* A new socket connect()ing to the peer at 192.0.2.1:8080 (-EINPROGRESS);
  * returns its descriptor. The SYN is left in the capture. */
 int tu_connect(struct tu *t);
+/* connect()s socket fd (set up as the test needs) to the peer at
+ * 192.0.2.1:8080 (-EINPROGRESS). */
+void tu_connect_fd(struct tu *t, int fd);
 /* tu_connect, then pops and checks the SYN: the socket is in SYN-SENT and c
  * describes the connection (the peer's ISN will be 2000000). */
 void tu_syn_sent(struct tu *t, struct tu_conn *c);
