@@ -390,6 +390,7 @@ static int write_file(const char *path, const char *value) {
  * (docs/linux-sut.md). */
 static const struct {
   const char *path, *value;
+  const char *fallback; /* when the value is refused, or NULL */
 } sysctls[] = {
     {"/proc/sys/net/ipv6/conf/all/disable_ipv6", "1"},
     {"/proc/sys/net/ipv6/conf/default/disable_ipv6", "1"},
@@ -405,6 +406,9 @@ static const struct {
     {"/proc/sys/net/ipv4/tcp_fastopen", "0"},
     {"/proc/sys/net/ipv4/tcp_syncookies", "1"},
     {"/proc/sys/net/ipv4/tcp_no_metrics_save", "1"},
+    /* a namespace may use only the host's allowed algorithms: Reno's slow
+     * start and recovery are Cubic's */
+    {"/proc/sys/net/ipv4/tcp_congestion_control", "cubic", "reno"},
 };
 
 static int ifreq_ioctl(int s, unsigned long req, const char *name,
@@ -458,7 +462,9 @@ static int setup_namespace(struct linux_sut *s, char *err, size_t errlen) {
     return rc;
   }
   for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++)
-    write_file(sysctls[i].path, sysctls[i].value); /* best effort */
+    if (write_file(sysctls[i].path, sysctls[i].value) < 0 &&
+        sysctls[i].fallback) /* best effort */
+      write_file(sysctls[i].path, sysctls[i].fallback);
   s->tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
   if (s->tun < 0)
     return fail(err, errlen, -errno,
