@@ -30,9 +30,15 @@ static uint32_t u32(struct rd *r) {
   return hi << 16 | u16(r);
 }
 
+/* n bytes, zeros past the end of the input (as u8 reads them) */
 static void bytes(struct rd *r, uint8_t *out, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    out[i] = u8(r);
+  size_t have = r->pos < r->len ? r->len - r->pos : 0;
+  if (have > n)
+    have = n;
+  if (have)
+    memcpy(out, r->p + r->pos, have);
+  memset(out + have, 0, n - have);
+  r->pos += n;
 }
 
 bool sf_scn_looks_like(const uint8_t *buf, size_t len) {
@@ -218,6 +224,13 @@ static void w32(struct wr *w, uint32_t v) {
   w16(w, (uint16_t)v);
 }
 
+static void wbytes(struct wr *w, const uint8_t *b, size_t n) {
+  size_t room = w->pos < w->cap ? w->cap - w->pos : 0;
+  if (room)
+    memcpy(w->p + w->pos, b, n < room ? n : room);
+  w->pos += n;
+}
+
 size_t sf_scn_encode(const sf_scenario *s, uint8_t *buf, size_t cap) {
   struct wr w = {buf, cap, 0};
   const sf_scn_setup *u = &s->setup;
@@ -247,15 +260,13 @@ size_t sf_scn_encode(const sf_scenario *s, uint8_t *buf, size_t cap) {
       w8(&w, g->corrupt);
       w8(&w, g->doff);
       w8(&w, g->nopt);
-      for (uint8_t k = 0; k < g->nopt; k++)
-        w8(&w, g->opt[k]);
+      wbytes(&w, g->opt, g->nopt);
       break;
     }
     case SF_SCN_RAW:
       w8(&w, e->raw.fix);
       w16(&w, e->raw.len);
-      for (uint16_t k = 0; k < e->raw.len; k++)
-        w8(&w, e->raw.bytes[k]);
+      wbytes(&w, e->raw.bytes, e->raw.len);
       break;
     case SF_SCN_ADVANCE:
       w32(&w, e->advance_us);
