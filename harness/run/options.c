@@ -254,15 +254,21 @@ static int sysctl_command(struct runner *r, char *cmd, uint32_t line) {
   return apply_sysctl(r, name, value, line);
 }
 
-/* `echo V > /proc/sys/net/ipv4/NAME` */
+/* `echo V > /proc/sys/net/ipv4/NAME` (or `>>`); a redirection elsewhere is
+ * skipped like any other command. */
 static int echo_proc_command(struct runner *r, char *cmd, uint32_t line) {
+  static const char proc[] = "/proc/sys/";
   char *gt = strchr(cmd, '>');
-  char *path = trim(gt + 1);
+  char *path = trim(gt[1] == '>' ? gt + 2 : gt + 1);
+  if (strncmp(path, proc, sizeof(proc) - 1) != 0) {
+    sf_strbuf_printf(&r->notices, "%s:%u: skipped: %s\n", r->path, line, cmd);
+    return 0;
+  }
   *gt = '\0';
   char *value = trim(cmd + 4);
   unquote(value);
   char name[256];
-  snprintf(name, sizeof(name), "%s", path + strlen("/proc/sys/"));
+  snprintf(name, sizeof(name), "%s", path + sizeof(proc) - 1);
   for (char *c = name; *c; c++)
     if (*c == '/')
       *c = '.';

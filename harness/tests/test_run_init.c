@@ -100,6 +100,15 @@ START_TEST(test_other_commands_are_skipped_with_a_notice) {
 }
 END_TEST
 
+/* An echo that names /proc/sys/ but redirects elsewhere sets nothing (a
+ * fuzzed script once read past the end of such a line). */
+START_TEST(test_echo_redirected_elsewhere_is_skipped) {
+  char *trace = expect_synack("`echo /proc/sys/ >x`", ALL_ON);
+  ck_assert_ptr_nonnull(strstr(trace, "skipped: echo /proc/sys/ >x"));
+  free(trace);
+}
+END_TEST
+
 /* A shell script the init command runs, relative to the script's folder:
  * read for its sysctls, with `source` and `.` too, and nested; a missing
  * one is a notice, not an error. */
@@ -216,6 +225,7 @@ Suite *tu_suite(void) {
   tcase_add_loop_test(tc, test_sysctl_forms, 0,
                       (int)(sizeof(forms) / sizeof(forms[0])));
   tcase_add_test(tc, test_other_commands_are_skipped_with_a_notice);
+  tcase_add_test(tc, test_echo_redirected_elsewhere_is_skipped);
   tcase_add_test(tc, test_included_shell_scripts);
   tcase_add_test(tc, test_include_loop_stops);
   tcase_add_test(tc, test_timed_command_is_a_notice);
