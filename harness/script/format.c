@@ -132,30 +132,64 @@ static void fmt_ipv4(sb *b, const uint8_t *a) {
   sb_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 }
 
-/* ip_opts <...>: the bytes were built from items, so they parse back. */
-static void fmt_ip_opts(sb *b, const sf_script_ip *ip) {
-  const uint8_t *o = ip->ip_opts;
-  size_t n = ip->ip_opts_len;
-  sb_puts(b, "ip_opts <");
+/* A bounded text buffer that counts what does not fit. */
+struct tb {
+  char *buf;
+  size_t cap, len;
+};
+
+static void tb_printf(struct tb *t, const char *fmt, ...) SF_PRINTF(2, 3);
+static void tb_printf(struct tb *t, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  bool room = t->len < t->cap;
+  int k = vsnprintf(room ? t->buf + t->len : NULL, room ? t->cap - t->len : 0,
+                    fmt, ap);
+  va_end(ap);
+  if (k > 0)
+    t->len += (size_t)k;
+}
+
+/* RFC 791 3.1: the route options (record route 7, loose 131, strict 137)
+ * are type, length, pointer, then 4-byte addresses. */
+static const char *route_name(uint8_t type) {
+  return type == 7 ? "rr" : type == 131 ? "lsrr" : type == 137 ? "ssrr" : NULL;
+}
+
+size_t sf_script_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
+                                size_t cap) {
+  struct tb t = {buf, cap, 0};
+  if (cap)
+    buf[0] = '\0';
+  tb_printf(&t, "<");
   for (size_t i = 0; i < n;) {
     if (i)
-      sb_puts(b, ",");
-    if (o[i] <= 1) {
-      sb_puts(b, o[i] ? "nop" : "eol");
+      tb_printf(&t, ",");
+    if (opt[i] <= 1) {
+      tb_printf(&t, "%s", opt[i] ? "nop" : "eol");
       i++;
       continue;
     }
-    sb_puts(b, o[i] == 7 ? "rr [" : o[i] == 131 ? "lsrr [" : "ssrr [");
-    size_t len = i + 1 < n ? o[i + 1] : 0;
-    for (size_t k = 3; k + 4 <= len && i + k + 4 <= n; k += 4) {
-      if (k > 3)
-        sb_puts(b, " ");
-      fmt_ipv4(b, o + i + k);
-    }
-    sb_printf(b, "] ptr %u", i + 2 < n ? o[i + 2] : 0);
-    i += len >= 3 ? len : n - i;
+    const char *name = route_name(opt[i]);
+    size_t len = n - i >= 2 ? opt[i + 1] : 0;
+    if (!name || n - i < 3 || len < 3 || len > n - i || (len - 3) % 4 != 0)
+      return 0;
+    tb_printf(&t, "%s [", name);
+    for (size_t k = 3; k < len; k += 4)
+      tb_printf(&t, "%s%u.%u.%u.%u", k > 3 ? " " : "", opt[i + k],
+                opt[i + k + 1], opt[i + k + 2], opt[i + k + 3]);
+    tb_printf(&t, "] ptr %u", opt[i + 2]);
+    i += len;
   }
-  sb_puts(b, ">");
+  tb_printf(&t, ">");
+  return t.len;
+}
+
+/* ip_opts <...>: the bytes were built from items, so they can be written. */
+static void fmt_ip_opts(sb *b, const sf_script_ip *ip) {
+  char text[256];
+  sf_script_format_ip_opts(ip->ip_opts, ip->ip_opts_len, text, sizeof(text));
+  sb_printf(b, "ip_opts %s", text);
 }
 
 static void fmt_ip(sb *b, const sf_script_ip *ip) {

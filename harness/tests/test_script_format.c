@@ -363,6 +363,30 @@ START_TEST(test_kind_names_for_messages) {
 }
 END_TEST
 
+START_TEST(test_format_ip_opts_bytes) {
+  static const uint8_t opts[] = {1,   131, 11, 4, 198, 51, 100, 1,
+                                 192, 0,   2,  1, 0,   0,  0,   0};
+  char buf[128];
+  size_t n = sf_script_format_ip_opts(opts, sizeof(opts), buf, sizeof(buf));
+  ck_assert_str_eq(buf, "<nop,lsrr [198.51.100.1 192.0.2.1] ptr 4,eol,eol,"
+                        "eol,eol>");
+  ck_assert_uint_eq(n, strlen(buf));
+  /* too small a buffer: the length it needs, the text cut */
+  ck_assert_uint_eq(sf_script_format_ip_opts(opts, sizeof(opts), buf, 5), n);
+  ck_assert_str_eq(buf, "<nop");
+}
+END_TEST
+
+START_TEST(test_format_ip_opts_refuses_what_it_cannot_write) {
+  static const uint8_t timestamp[] = {68, 4, 5, 0};
+  static const uint8_t short_route[] = {131, 9, 4, 1, 2, 3, 4};
+  static const uint8_t odd_route[] = {137, 5, 4, 1, 2, 0, 0, 0};
+  ck_assert_uint_eq(sf_script_format_ip_opts(timestamp, 4, NULL, 0), 0);
+  ck_assert_uint_eq(sf_script_format_ip_opts(short_route, 7, NULL, 0), 0);
+  ck_assert_uint_eq(sf_script_format_ip_opts(odd_route, 8, NULL, 0), 0);
+}
+END_TEST
+
 Suite *tu_suite(void) {
   Suite *s = suite_create("script_format");
   TCase *tc = tcase_create("format");
@@ -376,6 +400,8 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_format_ip_attributes_in_canonical_order);
   tcase_add_test(tc, test_format_ip_opts_and_ip_dst);
   tcase_add_test(tc, test_format_isn_clock);
+  tcase_add_test(tc, test_format_ip_opts_bytes);
+  tcase_add_test(tc, test_format_ip_opts_refuses_what_it_cannot_write);
   tcase_add_test(tc, test_format_raw_packet_as_spaced_bytes);
   tcase_add_test(tc, test_format_icmp_and_udp);
   tcase_add_test(tc, test_format_encapsulation);

@@ -532,6 +532,16 @@ START_TEST(test_format_fields_of_a_raw_packet) {
 }
 END_TEST
 
+/* Options the script language cannot write are printed as bytes. */
+START_TEST(test_ip_opts_as_bytes_when_not_writable) {
+  static const uint8_t timestamp[] = {68, 4, 5, 0};
+  char buf[64];
+  size_t n = sf_pkt_format_ip_opts(timestamp, 4, buf, sizeof(buf));
+  ck_assert_str_eq(buf, "4 bytes: 44 04 05 00");
+  ck_assert_uint_eq(n, strlen(buf));
+}
+END_TEST
+
 Suite *tu_suite(void) {
   Suite *s = suite_create("trace_format");
   TCase *tc = tcase_create("format");
@@ -562,6 +572,7 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_format_truncates_like_snprintf);
   tcase_add_test(tc, test_format_fields_for_side_by_side);
   tcase_add_test(tc, test_format_fields_of_a_raw_packet);
+  tcase_add_test(tc, test_ip_opts_as_bytes_when_not_writable);
   suite_add_tcase(s, tc);
   return s;
 }

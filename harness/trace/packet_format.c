@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "synfin/checksum.h"
+#include "synfin/script.h"
 #include "synfin/trace.h"
 
 /* ---- a bounded, snprintf-style output buffer ---- */
@@ -285,62 +286,20 @@ static void item(list *l) {
   l->any = true;
 }
 
-/* One route option (rr, lsrr, ssrr) as the script language writes it;
- * false if it is not one or is malformed. */
-static bool route_text(out *o, const uint8_t *opt, size_t n) {
-  static const struct {
-    uint8_t type;
-    const char *name;
-  } routes[] = {{7, "rr"}, {131, "lsrr"}, {137, "ssrr"}};
-  const char *name = NULL;
-  for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-    if (routes[i].type == opt[0])
-      name = routes[i].name;
-  if (!name || n < 3 || opt[1] < 3 || opt[1] > n || (opt[1] - 3) % 4 != 0)
-    return false;
-  if (o)
-    putf(o, "%s [", name);
-  for (size_t k = 3; o && k < opt[1]; k += 4) {
-    if (k > 3)
-      puts_(o, " ");
-    putf(o, "%u.%u.%u.%u", opt[k], opt[k + 1], opt[k + 2], opt[k + 3]);
-  }
-  if (o)
-    putf(o, "] ptr %u", opt[2]);
-  return true;
-}
-
-/* Walks the options: each item printed when o is set; false if an option
- * is not one the script language can write. */
-static bool ip_opts_walk(out *o, const uint8_t *opt, size_t n) {
-  for (size_t i = 0; i < n;) {
-    if (o && i)
-      puts_(o, ",");
-    if (opt[i] <= 1) {
-      if (o)
-        puts_(o, opt[i] ? "nop" : "eol");
-      i++;
-      continue;
-    }
-    if (!route_text(o, opt + i, n - i))
-      return false;
-    i += opt[i + 1];
-  }
-  return true;
+/* True if the script language can write these options (ip_opts). */
+static bool ip_opts_writable(const uint8_t *opt, size_t n) {
+  return sf_script_format_ip_opts(opt, n, NULL, 0) != 0;
 }
 
 size_t sf_pkt_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
                              size_t cap) {
+  size_t k = sf_script_format_ip_opts(opt, n, buf, cap);
+  if (k)
+    return k;
   out o = {buf, cap, 0};
-  if (!ip_opts_walk(NULL, opt, n)) {
-    putf(&o, "%zu bytes:", n);
-    for (size_t i = 0; i < n; i++)
-      putf(&o, " %02x", opt[i]);
-  } else {
-    puts_(&o, "<");
-    ip_opts_walk(&o, opt, n);
-    puts_(&o, ">");
-  }
+  putf(&o, "%zu bytes:", n);
+  for (size_t i = 0; i < n; i++)
+    putf(&o, " %02x", opt[i]);
   if (cap)
     buf[o.len < cap ? o.len : cap - 1] = '\0';
   return o.len;
@@ -349,20 +308,17 @@ size_t sf_pkt_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
 /* Options the script language can write, as `ip_opts <...>`, with the
  * EOL padding that follows the last option left out as the parser adds it
  * again. */
-static bool put_ip_opts(out *o, const sf_pkt_view *v) {
+static void put_ip_opts(out *o, const sf_pkt_view *v) {
   const uint8_t *opt = v->pkt + 20;
   size_t n = v->ip.opt_len;
-  if (!ip_opts_walk(NULL, opt, n))
-    return false;
   size_t end = n;
   for (size_t e = n; e > 0 && opt[e - 1] == 0 && ((e + 2) & ~(size_t)3) == n;
        e--)
-    if (ip_opts_walk(NULL, opt, e - 1))
+    if (ip_opts_writable(opt, e - 1))
       end = e - 1;
-  puts_(o, "ip_opts <");
-  ip_opts_walk(o, opt, end);
-  puts_(o, ">");
-  return true;
+  char text[256];
+  sf_script_format_ip_opts(opt, end, text, sizeof(text));
+  putf(o, "ip_opts %s", text);
 }
 
 static void put_attrs(out *o, const sf_pkt_view *v, const sf_pkt_fmt *f) {
@@ -392,7 +348,7 @@ static void put_attrs(out *o, const sf_pkt_view *v, const sf_pkt_fmt *f) {
     puts_(o, "tcp_csum bad");
   }
   if (v->ip_ok && v->ip.opt_len > 0 &&
-      ip_opts_walk(NULL, v->pkt + 20, v->ip.opt_len)) {
+      ip_opts_writable(v->pkt + 20, v->ip.opt_len)) {
     item(&l);
     put_ip_opts(o, v);
     /* a source route under way goes to its next hop, not the peer */
@@ -433,7 +389,7 @@ static void put_notes(out *o, const sf_pkt_view *v, const sf_pkt_fmt *f) {
     item(&l);
     puts_(o, "reserved IP flag");
   }
-  if (v->ip.opt_len > 0 && !ip_opts_walk(NULL, v->pkt + 20, v->ip.opt_len)) {
+  if (v->ip.opt_len > 0 && !ip_opts_writable(v->pkt + 20, v->ip.opt_len)) {
     item(&l);
     putf(o, "ip options %u bytes", v->ip.opt_len);
   }

@@ -478,6 +478,14 @@ int sf_script_format_event(const sf_script_event *event, char **out,
 /* Prints one expression. Same conventions as sf_script_format(). */
 int sf_script_format_expr(const sf_script_expr *expr, char **out, size_t *len);
 
+/* IPv4 option bytes as the `ip_opts` attribute writes them, "<nop,lsrr
+ * [198.51.100.1 192.0.2.1] ptr 4,eol>", into buf (cap bytes, NUL-terminated
+ * when cap > 0; buf may be NULL with cap 0 to check only). Returns the
+ * length the text needs, as snprintf, or 0 when an option is one the
+ * language cannot write (rr, lsrr, ssrr, nop and eol are) or malformed. */
+size_t sf_script_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
+                                size_t cap);
+
 /* True if the two scripts mean the same: equal options, commands and events,
  * ignoring names and positions. */
 bool sf_script_equal(const sf_script *a, const sf_script *b);
