@@ -147,13 +147,22 @@ static size_t build_tcp(struct runner *r, const sf_script_packet *p,
   put_ip(r, &p->ip, b, IPPROTO_TCP, doff + len, RUN_REMOTE_IP, RUN_LOCAL_IP);
   if (p->ip.present & SF_SCR_IP_TCP_DOFF)
     th[12] = (uint8_t)(p->ip.tcp_doff << 4);
-  uint32_t seglen = (uint32_t)(doff + len);
-  uint16_t sum =
-      csum(th, seglen, pseudo_sum(RUN_REMOTE_IP, RUN_LOCAL_IP, 6, seglen));
-  if (p->ip.present & SF_SCR_IP_TCP_CSUM_BAD)
+  return IP_HLEN + doff + len; /* the checksum comes last: tcp_checksum() */
+}
+
+/* The TCP checksum, once the IP header is complete: over the pseudo header
+ * the receiver checks, with the final destination of a source route (RFC
+ * 1122 3.2.1.8). */
+static void tcp_checksum(const sf_script_ip *ip, uint8_t *b, size_t len) {
+  size_t hl = (size_t)(b[0] & 15) * 4;
+  uint8_t *th = b + hl;
+  uint32_t seglen = (uint32_t)(len - hl);
+  uint32_t dst = sf_ipv4_pseudo_dst(b, hl);
+  sf_put16(th + 16, 0);
+  uint16_t sum = csum(th, seglen, pseudo_sum(sf_get32(b + 12), dst, 6, seglen));
+  if (ip->present & SF_SCR_IP_TCP_CSUM_BAD)
     sum = (uint16_t)(sum ^ 0x0f0f); /* any other value is wrong */
   sf_put16(th + 16, sum);
-  return IP_HLEN + seglen;
 }
 
 static bool icmp_number(const char *name, const char *const *names, size_t n,
@@ -254,11 +263,9 @@ static size_t build_icmp(struct runner *r, const sf_script_packet *p,
 }
 
 /* Extensions ip_opts and ip_dst: the options go after the fixed header,
- * padded with EOL, and a TCP checksum is made again over the pseudo header
- * the receiver will check (the final destination of a source route). */
-static size_t ip_options_and_dst(const sf_script_packet *p, uint8_t *b,
+ * padded with EOL. */
+static size_t ip_options_and_dst(const sf_script_ip *ip, uint8_t *b,
                                  size_t len) {
-  const sf_script_ip *ip = &p->ip;
   if (!(ip->present & (SF_SCR_IP_IP_OPTS | SF_SCR_IP_IP_DST)))
     return len;
   size_t olen = (ip->present & SF_SCR_IP_IP_OPTS)
@@ -274,17 +281,6 @@ static size_t ip_options_and_dst(const sf_script_packet *p, uint8_t *b,
   sf_put16(b + 2, (uint16_t)len);
   if (ip->present & SF_SCR_IP_IP_DST)
     sf_put32(b + 16, ip->ip_dst);
-  if (p->kind == SF_SCR_PKT_TCP) {
-    uint8_t *th = b + IP_HLEN + olen;
-    uint32_t seglen = (uint32_t)(len - IP_HLEN - olen);
-    sf_put16(th + 16, 0);
-    uint32_t dst = sf_ipv4_pseudo_dst(b, IP_HLEN + olen);
-    uint16_t sum =
-        csum(th, seglen, pseudo_sum(sf_get32(b + 12), dst, 6, seglen));
-    if (ip->present & SF_SCR_IP_TCP_CSUM_BAD)
-      sum = (uint16_t)(sum ^ 0x0f0f);
-    sf_put16(th + 16, sum);
-  }
   return len;
 }
 
@@ -387,7 +383,9 @@ int run_inject(struct runner *r, const sf_script_event *ev) {
   default:
     return -ENOTSUP;
   }
-  len = ip_options_and_dst(p, r->pkt, len);
+  len = ip_options_and_dst(&p->ip, r->pkt, len);
+  if (p->kind == SF_SCR_PKT_TCP)
+    tcp_checksum(&p->ip, r->pkt, len);
   size_t hl = (size_t)(r->pkt[0] & 15) * 4;
   ip_extensions(&p->ip, r->pkt);
   if (r->oracle) {
