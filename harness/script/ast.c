@@ -166,6 +166,8 @@ static bool ip_eq(const sf_script_ip *a, const sf_script_ip *b) {
     return false;
   if ((p & SF_SCR_IP_IP_DST) && a->ip_dst != b->ip_dst)
     return false;
+  if ((p & SF_SCR_IP_ISN_CLOCK) && a->isn_clock_ns != b->isn_clock_ns)
+    return false;
   return true;
 }
 

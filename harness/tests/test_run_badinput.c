@@ -149,6 +149,7 @@ static const struct option_case {
     {"--profile=bsd\n", "1:1: ", "expected linux or rfc"},
     {"--profile.no_such_key=1\n", "1:1: ", "unknown profile setting"},
     {"--profile.rto_min_us=abc\n", "1:1: ", "bad value"},
+    {"--profile.isn_tick_ns=0\n", "1:1: ", "bad value"},
     {"--ip_version=ipv5\n", "1:1: ", "--ip_version"},
     {"`sysctl -q net.ipv4.tcp_sack=abc`\n", "1: ", "bad value"},
     {"`sysctl -q net.ipv4.tcp_rmem=\"4096 87380\"`\n", "1: ", "bad value"},
