@@ -7,16 +7,12 @@
 #include "stack_internal.h"
 #include "synfin/bytes.h"
 
-#define IPOPT_EOL 0
-#define IPOPT_NOP 1
-#define IPOPT_LSRR 131
-#define IPOPT_SSRR 137
 #define SRR_HDR 3    /* type, length, pointer */
 #define SRR_MINPTR 4 /* RFC 791: the pointer of a fresh route */
 #define IPOPT_MAX 40
 
 static bool is_srr(uint8_t type) {
-  return type == IPOPT_LSRR || type == IPOPT_SSRR;
+  return type == SF_IPOPT_LSRR || type == SF_IPOPT_SSRR;
 }
 
 /* RFC 791 3.1: a route is 3 bytes and 4-byte addresses; the pointer starts
@@ -37,8 +33,8 @@ bool sf_ipopt_srr_completed(const uint8_t *srr) {
 int sf_ipopt_find_srr(const uint8_t *opt, size_t len, size_t *off) {
   size_t i = 0;
   int found = 0;
-  while (i < len && opt[i] != IPOPT_EOL) {
-    if (opt[i] == IPOPT_NOP) {
+  while (i < len && opt[i] != SF_IPOPT_EOL) {
+    if (opt[i] == SF_IPOPT_NOP) {
       i++;
       continue;
     }
@@ -71,7 +67,7 @@ uint32_t sf_ipv4_pseudo_dst(const uint8_t *hdr, size_t hlen) {
  * padded with EOL to the 32-bit boundary of the header. */
 static void pad_route(struct sf_ip_route *r, size_t used) {
   size_t padded = (used + 3) & ~(size_t)3;
-  memset(r->opt + used, IPOPT_EOL, padded - used);
+  memset(r->opt + used, SF_IPOPT_EOL, padded - used);
   r->len = (uint8_t)padded;
 }
 
@@ -128,8 +124,8 @@ int sf_ip_route_from_user(struct sf_ip_route *r, const uint8_t *buf,
     return 0;
   memcpy(r->opt, buf, len);
   size_t i = 0;
-  while (i < len && r->opt[i] != IPOPT_EOL) {
-    if (r->opt[i] == IPOPT_NOP) {
+  while (i < len && r->opt[i] != SF_IPOPT_EOL) {
+    if (r->opt[i] == SF_IPOPT_NOP) {
       i++;
       continue;
     }
@@ -140,7 +136,7 @@ int sf_ip_route_from_user(struct sf_ip_route *r, const uint8_t *buf,
       return rc;
     i += r->opt[i + 1];
   }
-  memset(r->opt + i, IPOPT_EOL, len - i);
+  memset(r->opt + i, SF_IPOPT_EOL, len - i);
   pad_route(r, len);
   r->app = true;
   return 0;

@@ -6,6 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* RFC 791 3.1 option types */
+#define SF_IPOPT_EOL 0
+#define SF_IPOPT_NOP 1
+#define SF_IPOPT_LSRR 131
+#define SF_IPOPT_SSRR 137
+
 /* IPv4 options every datagram of a connection carries: a source route
  * (RFC 1122 4.2.3.8) given by the application or reversed from a received
  * one. The last address slot of the route is the final destination, written

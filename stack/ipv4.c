@@ -98,12 +98,12 @@ static bool addresses_acceptable(sf_stack *st, const struct sf_ip_meta *m) {
  * malformed list ends the walk there, never reading past the header. */
 static void ignore_options(sf_stack *st, const uint8_t *opt, uint32_t len) {
   uint32_t i = 0;
-  while (i < len && opt[i] != 0) { /* 0: end of option list */
-    if (opt[i] == 1) {             /* no-operation */
+  while (i < len && opt[i] != SF_IPOPT_EOL) {
+    if (opt[i] == SF_IPOPT_NOP) {
       i++;
       continue;
     }
-    if (opt[i] != 131 && opt[i] != 137) /* source routes are acted on */
+    if (opt[i] != SF_IPOPT_LSRR && opt[i] != SF_IPOPT_SSRR) /* acted on */
       st->stats.ip_options_ignored++;
     if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i)
       return;

@@ -629,13 +629,12 @@ static int tcp_set(sf_stack *st, struct sf_sock *sk, int name, const void *val,
 /* RFC 9293 3.9.2.1 (MUST-51, MUST-52): the application's source route, in
  * Linux's IP_OPTIONS form (first hop first), replaces any route received
  * and is kept; empty options take it away. */
-static int set_ip_options(sf_stack *st, struct sf_sock *sk, const void *val,
-                          socklen_t len) {
+static int set_ip_options(struct sf_sock *sk, const void *val, socklen_t len) {
   struct sf_ip_route r;
   int rc = sf_ip_route_from_user(&r, val, (size_t)len);
   if (rc < 0)
     return rc;
-  sf_tcp_set_route(st, sk, &r);
+  sf_tcp_set_route(sk, &r);
   return 0;
 }
 
@@ -650,7 +649,7 @@ int sf_setsockopt(sf_stack *st, int fd, int level, int name, const void *val,
   if (level == IPPROTO_TCP)
     return tcp_set(st, sk, name, val, len);
   if (level == IPPROTO_IP && name == IP_OPTIONS)
-    return set_ip_options(st, sk, val, len);
+    return set_ip_options(sk, val, len);
   if (level == IPPROTO_IP && name == IP_TOS) {
     /* Linux (do_ip_setsockopt) takes an int or a single byte, and keeps
      * the ECN bits of a TCP socket to itself */

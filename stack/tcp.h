@@ -362,8 +362,7 @@ uint32_t sf_tcp_ts_now(const sf_stack *st, const struct sf_sock *sk);
 void sf_tcp_unqueue(sf_stack *st, struct sf_sock *child);
 /* Gives the connection the IP options `r` from now on (a source route,
  * RFC 1122 4.2.3.8), its send MSS adjusted to their length. */
-void sf_tcp_set_route(sf_stack *st, struct sf_sock *sk,
-                      const struct sf_ip_route *r);
+void sf_tcp_set_route(struct sf_sock *sk, const struct sf_ip_route *r);
 struct sf_sock *sf_tcp_accept_head(sf_stack *st, struct sf_sock *lsk);
 bool sf_tcp_port_in_use(sf_stack *st, uint32_t laddr, uint16_t lport,
                         const struct sf_sock *except, bool reuse);

@@ -261,9 +261,7 @@ bool sf_tcp_port_in_use(sf_stack *st, uint32_t laddr, uint16_t lport,
 
 /* RFC 9293 3.7.1 (MUST-16): IP options take room from the segment, so a
  * connection whose MSS is already known gives up what the new route adds. */
-void sf_tcp_set_route(sf_stack *st, struct sf_sock *sk,
-                      const struct sf_ip_route *r) {
-  (void)st;
+void sf_tcp_set_route(struct sf_sock *sk, const struct sf_ip_route *r) {
   struct sf_tcb *tcb = &sk->tcb;
   if (sk->state >= SF_TCP_SYN_RECEIVED) {
     uint32_t mss = (uint32_t)tcb->mss + sk->route.len;

@@ -76,15 +76,14 @@ static void set_send_mss(sf_stack *st, struct sf_sock *sk) {
 /* RFC 9293 3.9.2.1 (MUST-53, SHLD-24): a completed source route received
  * on a connection becomes its return route, unless the application gave
  * one (MUST-52). IPv4 input let only completed routes through. */
-static void take_source_route(sf_stack *st, struct sf_sock *sk,
-                              const struct sf_ip_meta *ip) {
+static void take_source_route(struct sf_sock *sk, const struct sf_ip_meta *ip) {
   size_t off;
   if (sk->route.app || ip->hlen <= 20 ||
       sf_ipopt_find_srr(ip->hdr + 20, ip->hlen - 20, &off) != 1)
     return;
   struct sf_ip_route r;
   if (sf_ip_route_reverse(&r, ip->hdr + 20 + off, ip->src) == 0)
-    sf_tcp_set_route(st, sk, &r);
+    sf_tcp_set_route(sk, &r);
 }
 
 /* RFC 7323 1.3/2.2, RFC 2018 2: options of a SYN we answer or that answers
@@ -211,7 +210,7 @@ static void listen_input(sf_stack *st, struct sf_sock *lsk,
   sk->keepcnt = lsk->keepcnt;
   sk->tos = lsk->tos;
   sk->route = lsk->route; /* MUST-52: the application's route first */
-  take_source_route(st, sk, ip);
+  take_source_route(sk, ip);
   lsk->q_syn++;
   sf_tcp_init_tcb(st, sk);
   struct sf_tcb *tcb = &sk->tcb;
@@ -952,7 +951,7 @@ static void synchronized_input(sf_stack *st, struct sf_sock *sk,
     return;
   }
   update_ts_recent(st, sk, seg);
-  take_source_route(st, sk, ip);
+  take_source_route(sk, ip);
   if (sk->state == SF_TCP_TIME_WAIT)
     return;
 #ifdef SF_BUG_FIN_IN_SYN_RECEIVED
