@@ -12,6 +12,7 @@
 
 #define IP_HLEN 20
 #define TCP_HLEN 20
+#define IP_MAXPACKET 65535 /* RFC 791: the total length is 16 bits */
 
 static uint16_t csum(const uint8_t *p, size_t len, uint32_t sum) {
   for (size_t i = 0; i + 1 < len; i += 2)
@@ -120,8 +121,23 @@ static void put_ip(struct runner *r, const sf_script_ip *ip, uint8_t *b,
   sf_put32(b + 16, dst);
 }
 
-static size_t build_tcp(struct runner *r, const sf_script_packet *p,
+/* A script may ask for more than a datagram holds: an error at its line,
+ * before anything is written past r->pkt. */
+static bool fits_datagram(struct runner *r, const sf_script_event *ev,
+                          size_t len) {
+  if (len <= IP_MAXPACKET)
+    return true;
+  run_fail(r, ev,
+           "%s:%u:%u: inbound datagram of %zu bytes: longer than IPv4 "
+           "allows (%d)",
+           r->path, ev->pos.line, ev->pos.column, len, IP_MAXPACKET);
+  r->status = SF_RESULT_ERROR; /* the script cannot run as written */
+  return false;
+}
+
+static size_t build_tcp(struct runner *r, const sf_script_event *ev,
                         uint8_t *b) {
+  const sf_script_packet *p = &ev->packet;
   struct run_conn *c = run_conn_for(r, p);
   const sf_script_tcp *t = &p->tcp;
   uint8_t *th = b + IP_HLEN;
@@ -129,6 +145,8 @@ static size_t build_tcp(struct runner *r, const sf_script_packet *p,
   size_t optlen = put_options(r, c, t, th + TCP_HLEN);
   size_t doff = TCP_HLEN + optlen;
   size_t len = t->seq.len;
+  if (!fits_datagram(r, ev, IP_HLEN + doff + len))
+    return 0;
   sf_put16(th, p->has_ports ? p->sport : c->rport);
   sf_put16(th + 2, p->has_ports ? p->dport : c->lport);
   sf_put32(th + 4, t->seq.start);
@@ -232,6 +250,8 @@ static size_t build_icmp(struct runner *r, const sf_script_packet *p,
   ih[1] = code;
   size_t len = 8;
   if (type == 0 || type == 8) {
+    if (!fits_datagram(r, ev, IP_HLEN + 8 + (size_t)m->len))
+      return 0;
     sf_put16(ih + 4, m->id);
     sf_put16(ih + 6, m->seq);
     memset(ih + 8, 0, m->len);
@@ -271,8 +291,8 @@ static size_t ip_options_and_dst(const sf_script_ip *ip, uint8_t *b,
   size_t olen = (ip->present & SF_SCR_IP_IP_OPTS)
                     ? ((size_t)ip->ip_opts_len + 3) & ~(size_t)3
                     : 0;
-  if (len + olen > RUN_PKT_MAX || len + olen > 65535)
-    return len;
+  if (len + olen > IP_MAXPACKET)
+    return len + olen; /* too long, left unwritten: the caller fails */
   memmove(b + IP_HLEN + olen, b + IP_HLEN, len - IP_HLEN);
   memset(b + IP_HLEN, 0, olen);
   memcpy(b + IP_HLEN, ip->ip_opts, ip->ip_opts_len);
@@ -373,7 +393,9 @@ int run_inject(struct runner *r, const sf_script_event *ev) {
       sf_oracle_inbound(r->oracle, p->raw, p->raw_len);
     return inject_one(r, p->raw, p->raw_len);
   case SF_SCR_PKT_TCP:
-    len = build_tcp(r, p, r->pkt);
+    len = build_tcp(r, ev, r->pkt);
+    if (len == 0)
+      return -EMSGSIZE;
     break;
   case SF_SCR_PKT_ICMP:
     len = build_icmp(r, p, r->pkt, ev);
@@ -384,6 +406,8 @@ int run_inject(struct runner *r, const sf_script_event *ev) {
     return -ENOTSUP;
   }
   len = ip_options_and_dst(&p->ip, r->pkt, len);
+  if (!fits_datagram(r, ev, len))
+    return -EMSGSIZE;
   if (p->kind == SF_SCR_PKT_TCP)
     tcp_checksum(&p->ip, r->pkt, len);
   size_t hl = (size_t)(r->pkt[0] & 15) * 4;

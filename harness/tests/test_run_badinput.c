@@ -1,8 +1,8 @@
 /* Input the runner cannot use gives status ERROR with a message naming the
  * file (and line:column where there is one), never a crash, never a pass:
  * missing files, directories, binary garbage, huge lines, numbers out of
- * range, bad option values, and a few thousand mutations of a valid
- * script. */
+ * range, bad option values, packets longer than a datagram, and a few
+ * thousand mutations of a valid script. */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -164,6 +164,24 @@ START_TEST(test_bad_option_value) {
 }
 END_TEST
 
+/* A packet longer than an IPv4 datagram is an error at its line, not a
+ * write past the runner's packet buffer. */
+#define LISTENER                                                               \
+  "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n"    \
+  "+0 listen(3, 1) = 0\n"
+static const struct option_case long_datagrams[] = {
+    {"0 < icmp echo_request id 0 seq 0 (65530)\n", "1:1: ", "65558 bytes"},
+    {LISTENER "+0 < S 0:65530(65530) win 100\n", "4:1: ", "65570 bytes"},
+    {LISTENER "+0 < (ip_opts <nop,nop,nop,nop>) S 0:65494(65494) win 100\n",
+     "4:1: ", "65538 bytes"},
+};
+
+START_TEST(test_datagram_longer_than_ipv4_allows) {
+  const struct option_case *c = &long_datagrams[_i];
+  expect_error(c->head, strlen(c->head), c->where, c->what);
+}
+END_TEST
+
 /* A script with everything in it, mutated a few thousand ways: whatever
  * the parser and the runner make of it, they return a status and free
  * everything (ASan and the fork per test catch the rest). */
@@ -266,6 +284,9 @@ Suite *tu_suite(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("mutations");
   tcase_set_timeout(tc, 60);
+  tcase_add_loop_test(
+      tc, test_datagram_longer_than_ipv4_allows, 0,
+      (int)(sizeof(long_datagrams) / sizeof(long_datagrams[0])));
   tcase_add_test(tc, test_mutation_base_passes);
   tcase_add_loop_test(tc, test_mutations_never_crash, 0, 40);
   suite_add_tcase(s, tc);
