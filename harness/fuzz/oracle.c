@@ -359,7 +359,9 @@ static bool checksums_ok(const uint8_t *b, size_t hl, size_t len, bool whole) {
   return sf_csum_fold(sf_csum_partial(sum, b + hl, tl)) == 0;
 }
 
-void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
+/* known: what the driver says of a datagram it built (NULL: find out) */
+static void inbound(sf_oracle *o, const uint8_t *b, size_t len,
+                    const sf_oracle_built *known) {
   o->last_in_flags = 0;
   if (len < 20 || (b[0] >> 4) != 4 || b[9] != 6)
     return;
@@ -384,15 +386,18 @@ void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
   size_t doff = (size_t)(th[12] >> 4) * 4;
   if (doff >= 20 && hl + doff <= len) {
     data = (uint32_t)(len - hl - doff);
-    if (data > SF_ORACLE_PATTERN_SPAN ||
-        (data &&
-         memcmp(th + doff, sf_oracle_peer_payload(o, seq, flags), data) != 0))
+    if (data > SF_ORACLE_PATTERN_SPAN)
+      o->raw_data = true;
+    else if (known ? !known->pattern
+                   : data && memcmp(th + doff,
+                                    sf_oracle_peer_payload(o, seq, flags),
+                                    data) != 0)
       o->raw_data = true; /* not the peer's pattern where it lies */
   }
   bool more = frag & 0x2000;
   if (more)
     data += 65535; /* the rest comes in fragments: up to a datagram */
-  if (!checksums_ok(b, hl, len, !more))
+  if (known ? !known->csum_ok : !checksums_ok(b, hl, len, !more))
     return; /* the stack drops it: nothing was sent */
   if (flags & TH_RST)
     o->rst_sent = true; /* a RST either way may end the connection */
@@ -415,6 +420,15 @@ void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
       o->restart_syn_end = seq + 1;
     }
   }
+}
+
+void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
+  inbound(o, b, len, NULL);
+}
+
+void sf_oracle_inbound_built(sf_oracle *o, const uint8_t *b, size_t len,
+                             const sf_oracle_built *known) {
+  inbound(o, b, len, known);
 }
 
 void sf_oracle_injecting(sf_oracle *o, bool on) {

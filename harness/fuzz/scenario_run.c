@@ -166,7 +166,16 @@ static void send_segment(struct sf_scn_runner *r, const sf_scn_segment *g) {
                          .ip_id = p.ip_id};
     r->obs->segment(r->obs->ctx, &in, r->now);
   }
-  sf_oracle_inbound(&r->o, r->pkt, len);
+  /* built from the pattern with right checksums, unless corrupted; another
+   * data offset leaves the oracle to compare */
+  if (g->corrupt & SF_SCN_BAD_DOFF) {
+    sf_oracle_inbound(&r->o, r->pkt, len);
+  } else {
+    sf_oracle_built known = {
+        .pattern = true,
+        .csum_ok = !(g->corrupt & (SF_SCN_BAD_TCP_CSUM | SF_SCN_BAD_IP_CSUM))};
+    sf_oracle_inbound_built(&r->o, r->pkt, len, &known);
+  }
   if (g->corrupt & SF_SCN_FRAGMENT)
     inject_fragments(r, r->pkt, len, g->corrupt);
   else
@@ -356,7 +365,8 @@ static void peer_syn(struct sf_scn_runner *r, uint8_t flags) {
                          .ip_id = p.ip_id};
     r->obs->segment(r->obs->ctx, &in, r->now);
   }
-  sf_oracle_inbound(&r->o, r->pkt, len);
+  sf_oracle_built known = {.pattern = true, .csum_ok = true};
+  sf_oracle_inbound_built(&r->o, r->pkt, len, &known);
   inject(r, r->pkt, len);
 }
 

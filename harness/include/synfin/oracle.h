@@ -96,6 +96,18 @@ const uint8_t *sf_oracle_peer_payload(sf_oracle *o, uint32_t seq,
  * it sent, its SYNs, the flags a RST would answer, whether the payload is
  * its pattern. */
 void sf_oracle_inbound(sf_oracle *o, const uint8_t *pkt, size_t len);
+/* What the driver knows of a datagram it built: whether the data after the
+ * TCP header is the peer's pattern at the segment's sequence number
+ * (sf_oracle_peer_payload()), and whether both checksums are right. */
+typedef struct sf_oracle_built {
+  bool pattern;
+  bool csum_ok;
+} sf_oracle_built;
+/* sf_oracle_inbound() for a datagram the driver built, taking its word for
+ * the payload and checksums instead of comparing and summing every byte
+ * again. */
+void sf_oracle_inbound_built(sf_oracle *o, const uint8_t *pkt, size_t len,
+                             const sf_oracle_built *known);
 /* Brackets the stack's input of one datagram (or fragment). */
 void sf_oracle_injecting(sf_oracle *o, bool on);
 
