@@ -184,7 +184,7 @@ static bool segment_line(struct gen *g, const sf_rp_rec *r) {
   if (in->corrupt & SF_SCN_BAD_TCP_CSUM)
     ATTR("tcp_csum bad");
   if (in->corrupt & SF_SCN_FRAGMENT)
-    ATTR("frag_size 8");
+    ATTR("frag_size %zu", sf_scn_fragment_size(in->len));
   if ((in->corrupt & SF_SCN_FRAGMENT) && (in->corrupt & SF_SCN_FRAG_REVERSE))
     ATTR("frag_order reverse");
   if (in->corrupt & SF_SCN_BAD_DOFF)

@@ -685,6 +685,47 @@ START_TEST(test_overlapping_fragments_carry_the_next_block_too) {
 }
 END_TEST
 
+/* Past 64 bytes of payload the pieces grow so that there are at most 8:
+ * in datagram order the fragments tile the payload exactly, all but the
+ * last of sf_scn_fragment_size() bytes (a multiple of 8), each within
+ * SF_SCN_FRAG_MAX. */
+START_TEST(test_fragments_tile_any_datagram_in_at_most_8) {
+  static uint8_t d[65535], f[SF_SCN_FRAG_MAX];
+  for (size_t i = 0; i < sizeof(d); i++)
+    d[i] = (uint8_t)(i * 7 + i / 251);
+  for (size_t len = 21; len <= sizeof(d); len += len < 200 ? 1 : 97) {
+    size_t count = sf_scn_fragment_count(len), unit = sf_scn_fragment_size(len);
+    ck_assert_uint_ge(count, 1);
+    ck_assert_uint_le(count, SF_SCN_MAX_FRAGS);
+    ck_assert_uint_eq(unit % 8, 0);
+    if (len <= 20 + 64)
+      ck_assert_uint_eq(unit, 8);
+    size_t at = 0;
+    for (size_t k = 0; k < count; k++) {
+      size_t n = sf_scn_fragment(d, len, SF_SCN_FRAGMENT, k, f);
+      ck_assert_uint_gt(n, 20);
+      ck_assert_uint_le(n, SF_SCN_FRAG_MAX);
+      ck_assert_uint_eq((size_t)(sf_get16(f + 6) & 0x1fff) * 8, at);
+      ck_assert_int_eq(memcmp(f + 20, d + 20 + at, n - 20), 0);
+      at += n - 20;
+      bool more = sf_get16(f + 6) & 0x2000;
+      ck_assert_int_eq(more, at < len - 20);
+      if (more)
+        ck_assert_uint_eq(n - 20, unit);
+    }
+    ck_assert_uint_eq(at, len - 20);
+  }
+}
+END_TEST
+
+START_TEST(test_largest_overlapping_fragment_fits_the_buffer) {
+  static uint8_t d[65535], f[SF_SCN_FRAG_MAX];
+  uint8_t c = SF_SCN_FRAGMENT | SF_SCN_FRAG_OVERLAP;
+  ck_assert_uint_eq(sf_scn_fragment_count(sizeof(d)), SF_SCN_MAX_FRAGS);
+  ck_assert_uint_eq(sf_scn_fragment(d, sizeof(d), c, 0, f), SF_SCN_FRAG_MAX);
+}
+END_TEST
+
 START_TEST(test_fragments_keep_a_bad_ip_checksum_bad) {
   uint8_t d[60], f[SF_SCN_FRAG_MAX];
   size_t len = datagram_60(d);
@@ -717,6 +758,8 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_reversed_fragments_start_with_the_last);
   tcase_add_test(tc, test_overlapping_fragments_carry_the_next_block_too);
   tcase_add_test(tc, test_fragments_keep_a_bad_ip_checksum_bad);
+  tcase_add_test(tc, test_fragments_tile_any_datagram_in_at_most_8);
+  tcase_add_test(tc, test_largest_overlapping_fragment_fits_the_buffer);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -91,17 +91,23 @@ enum {
   SF_SCN_BAD_TCP_CSUM = 1u << 0,
   SF_SCN_BAD_IP_CSUM = 1u << 1,
   SF_SCN_BAD_DOFF = 1u << 2, /* data offset from `doff` instead */
-  SF_SCN_FRAGMENT = 1u << 3, /* sent as 8-byte fragments */
+  SF_SCN_FRAGMENT = 1u << 3, /* sent as fragments (sf_scn_fragment) */
   SF_SCN_FRAG_REVERSE = 1u << 4,
   SF_SCN_FRAG_OVERLAP = 1u << 5, /* each fragment also carries the next 8 */
   SF_SCN_CORRUPT_BITS = 0x3f,
 };
 
 /* A segment event with SF_SCN_FRAGMENT is sent as fragments of its
- * datagram (`len` bytes, a 20-byte header): how many, and the k-th in the
+ * datagram (`len` bytes, a 20-byte header), in pieces of one size (a
+ * multiple of 8) and at most SF_SCN_MAX_FRAGS of them: 8-byte fragments up
+ * to 64 bytes of payload. The piece size, how many, and the k-th in the
  * order they are sent, written to `out` (SF_SCN_FRAG_MAX bytes) with its
  * length returned (0 past the last). */
-#define SF_SCN_FRAG_MAX (20 + 16)
+#define SF_SCN_MAX_FRAGS 8
+/* the header, the piece of the largest datagram (65515 bytes of payload in
+ * 8 pieces of 8192) and the 8 bytes an overlap adds */
+#define SF_SCN_FRAG_MAX (20 + 8192 + 8)
+size_t sf_scn_fragment_size(size_t len);
 size_t sf_scn_fragment_count(size_t len);
 size_t sf_scn_fragment(const uint8_t *dgram, size_t len, uint8_t corrupt,
                        size_t k, uint8_t *out);
