@@ -6,7 +6,8 @@
 #   ci/bench.sh [SECTION...]   loopback, suite, fuzz (default: all three)
 #
 #   BENCH_MB         loopback: megabytes to send (default 50)
-#   BENCH_FUZZ_RUNS  fuzz: libFuzzer runs per build (default 100000)
+#   BENCH_FUZZ_RUNS  fuzz: libFuzzer runs per build (default 400000; fewer
+#                    weigh start-up and the first findings more)
 #   BENCH_TMPDIR     fuzz: where the work folder goes (default /dev/shm)
 #   BUILD_JOBS       build parallelism (default: nproc)
 set -euo pipefail
@@ -76,7 +77,7 @@ stat_of() { # libFuzzer log, stat name -> value (empty when missing)
 }
 
 fuzz_speed() {
-  local target=tcp_scenario_fuzzer runs=${BENCH_FUZZ_RUNS:-100000}
+  local target=tcp_scenario_fuzzer runs=${BENCH_FUZZ_RUNS:-400000}
   local seeds=corpus/$target dict=corpus/$target.dict max_procs=1000
   [[ $runs =~ ^[1-9][0-9]{0,11}$ ]] || {
     echo "ci/bench.sh: BENCH_FUZZ_RUNS must be a positive number" >&2
