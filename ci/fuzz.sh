@@ -312,17 +312,38 @@ stat_of() { # fuzzer_stats file, key
   sed -n "s/^$2 *: *//p" "$1" 2>/dev/null | head -1
 }
 
+# executions so far, and until when: the instances' counts and the latest
+# time they wrote them (AFL++ writes its stats about once a minute), or the
+# last status line of the log (libFuzzer's -fork counts from the session's
+# start)
+count_execs() {
+  local f execs=0 upto=0 t line
+  if [ "$engine" = afl ]; then
+    for f in "$state"/afl/*/fuzzer_stats; do
+      [ -f "$f" ] || continue
+      execs=$((execs + $(stat_of "$f" execs_done)))
+      t=$(stat_of "$f" last_update)
+      [ "${t:-0}" -le "$upto" ] || upto=$t
+    done
+  else
+    line=$(grep -E '^#[0-9]+: cov: ' "$state/logs/libfuzzer.log" 2>/dev/null | tail -1 || true)
+    [ -z "$line" ] || execs=$(echo "$line" | sed -E 's/^#([0-9]+):.*/\1/')
+    upto=$(date +%s)
+  fi
+  echo "$execs $upto"
+}
+
 status() {
   local now elapsed execs=0 rate=0 cov='?' corp=0 crashes=0 f line
   now=$(date +%s)
   elapsed=$((base_elapsed + now - session_start))
   ELAPSED=$((elapsed > TOTAL ? TOTAL : elapsed))
   save_conf
+  local upto
+  read -r execs upto < <(count_execs)
   if [ "$engine" = afl ]; then
     for f in "$state"/afl/*/fuzzer_stats; do
       [ -f "$f" ] || continue
-      execs=$((execs + $(stat_of "$f" execs_done)))
-      rate=$(awk -v a="$rate" -v b="$(stat_of "$f" execs_per_sec)" 'BEGIN{printf "%.0f", a+b}')
       corp=$((corp + $(stat_of "$f" corpus_count)))
       crashes=$((crashes + $(stat_of "$f" saved_crashes)))
     done
@@ -331,13 +352,19 @@ status() {
   else
     line=$(grep -E '^#[0-9]+: cov: ' "$state/logs/libfuzzer.log" 2>/dev/null | tail -1 || true)
     if [ -n "$line" ]; then
-      execs=$(echo "$line" | sed -E 's/^#([0-9]+):.*/\1/')
       cov=$(echo "$line" | sed -E 's/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 edges, \2 features/')
       corp=$(echo "$line" | sed -E 's/.* corp: ([0-9]+).*/\1/')
       crashes=$(echo "$line" | sed -E 's/.*oom\/timeout\/crash: ([0-9]+)\/([0-9]+)\/([0-9]+).*/\1 \2 \3/' |
         awk '{print $1 + $2 + $3}')
-      rate=$(awk -v e="$execs" -v t="$((now - session_start))" 'BEGIN{printf "%.0f", t ? e/t : 0}')
     fi
+  fi
+  # the session's rate, from the executions counted: the engines' own
+  # figures are averages since a start that AFL++ sets apart for each
+  # instance (a secondary's first one read 1.8M exec/s); a count below the
+  # one the session began with started again from zero
+  [ "$execs" -ge "$session_execs" ] || session_execs=0
+  if [ "$upto" -gt "$session_start" ]; then
+    rate=$(((execs - session_execs) / (upto - session_start)))
   fi
   triage
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$elapsed" "$execs" "$rate" \
@@ -488,6 +515,8 @@ fi
 
 echo "== $engine on $target, $jobs job(s), ${remaining}s of ${TOTAL}s; state $state"
 trap interrupted INT TERM
+# status(): the session's rate counts from what earlier sessions counted
+read -r session_execs _ < <(count_execs)
 if [ "$engine" = afl ]; then start_afl; else start_libfuzzer; fi
 printf '%s\n' "${pids[@]}" >"$state/pids"
 
