@@ -320,8 +320,11 @@ static void inbound_tcp(struct conv *c, const sf_script_event *ev, uint64_t t) {
   }
   if (ip->present & SF_SCR_IP_FRAG_SIZE) {
     it.corrupt |= SF_SCN_FRAGMENT;
-    if (ip->frag_size != 8)
-      note(c, "fragments of other than 8 bytes sent as 8-byte ones",
+    size_t dgram = 40 + ((it.nopt + 3u) & ~3u) + tcp->seq.len;
+    if (ip->frag_size != sf_scn_fragment_size(dgram))
+      note(c,
+           "fragments of another size than a scenario's (8 bytes up to 64 "
+           "of payload, 8 pieces beyond)",
            ev->pos.line);
     if ((ip->present & SF_SCR_IP_FRAG_ORDER) &&
         ip->frag_order != SF_SCR_FRAG_IN_ORDER)
