@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <stddef.h>
 
+#include "ip_options.h"
 #include "stack_internal.h"
 #include "synfin/bytes.h"
 
@@ -110,6 +111,17 @@ void sf_icmp_send_unreach(sf_stack *st, const struct sf_ip_meta *ip,
   sf_icmp_send_error(st, ip, payload, len, ICMP_UNREACH, code);
 }
 
+/* RFC 1122 3.2.2.6: a request that came along a source route (IPv4 input
+ * let only completed ones through) is answered along the route reversed. */
+static void echo_return_route(const struct sf_ip_meta *ip,
+                              struct sf_ip_route *r) {
+  size_t off;
+  memset(r, 0, sizeof(*r));
+  if (ip->hlen > 20 &&
+      sf_ipopt_find_srr(ip->hdr + 20, ip->hlen - 20, &off) == 1)
+    sf_ip_route_reverse(r, ip->hdr + 20 + off, ip->src);
+}
+
 /* RFC 1122 3.2.2.6: the reply carries the request's identifier, sequence
  * and all of its data, from the address the request was sent to; the reply
  * may be fragmented like any datagram. */
@@ -119,7 +131,12 @@ static void echo_reply(sf_stack *st, const struct sf_ip_meta *ip,
   memmove(reply, msg, len);
   reply[0] = ICMP_ECHOREPLY;
   reply[1] = 0;
-  send_icmp(st, ip->dst, ip->src, ip->tos, len);
+  struct sf_ip_route route;
+  echo_return_route(ip, &route);
+  set_checksum(reply, len);
+  if (sf_ipv4_send_route(st, ip->dst, ip->src, IPPROTO_ICMP, ip->tos, false,
+                         len, &route) == 0)
+    st->stats.icmp_out++;
 }
 
 /* RFC 1122 4.2.3.9 and RFC 9293 MUST-56/SHLD-26: Destination Unreachable
