@@ -7,10 +7,6 @@
 #include "stack_internal.h"
 #include "synfin/bytes.h"
 
-#define SRR_HDR 3    /* type, length, pointer */
-#define SRR_MINPTR 4 /* RFC 791: the pointer of a fresh route */
-#define IPOPT_MAX 40
-
 static bool is_srr(uint8_t type) {
   return type == SF_IPOPT_LSRR || type == SF_IPOPT_SSRR;
 }
@@ -19,8 +15,8 @@ static bool is_srr(uint8_t type) {
  * at 4 and moves 4 bytes per hop, up to one past the last address. */
 static bool srr_well_formed(const uint8_t *o) {
   uint8_t len = o[1], ptr = o[2];
-  return len >= SRR_HDR && (len - SRR_HDR) % 4 == 0 && ptr >= SRR_MINPTR &&
-         ptr % 4 == 0 && ptr <= len + 1;
+  return len >= SF_IPOPT_ROUTE_HDR && (len - SF_IPOPT_ROUTE_HDR) % 4 == 0 &&
+         ptr >= SF_IPOPT_ROUTE_PTR0 && ptr % 4 == 0 && ptr <= len + 1;
 }
 
 bool sf_ipopt_srr_completed(const uint8_t *srr) {
@@ -41,7 +37,7 @@ int sf_ipopt_find_srr(const uint8_t *opt, size_t len, size_t *off) {
     if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i)
       break;
     if (is_srr(opt[i])) {
-      if (found || opt[i + 1] < SRR_HDR || !srr_well_formed(opt + i))
+      if (found || opt[i + 1] < SF_IPOPT_ROUTE_HDR || !srr_well_formed(opt + i))
         return -EINVAL;
       found = 1;
       *off = i;
@@ -57,7 +53,7 @@ uint32_t sf_ipv4_pseudo_dst(const uint8_t *hdr, size_t hlen) {
     const uint8_t *srr = hdr + 20 + off;
     /* RFC 1122 3.2.1.8: until the route completes, its last address is the
      * final destination, which the transport checksum covers */
-    if (!sf_ipopt_srr_completed(srr) && srr[1] > SRR_HDR)
+    if (!sf_ipopt_srr_completed(srr) && srr[1] > SF_IPOPT_ROUTE_HDR)
       return sf_get32(srr + srr[1] - 4);
   }
   return sf_get32(hdr + 16);
@@ -76,8 +72,8 @@ static void pad_route(struct sf_ip_route *r, size_t used) {
  * name it twice. */
 int sf_ip_route_reverse(struct sf_ip_route *r, const uint8_t *srr,
                         uint32_t ip_src) {
-  size_t n = (size_t)(srr[1] - SRR_HDR) / 4;
-  const uint8_t *addr = srr + SRR_HDR;
+  size_t n = (size_t)(srr[1] - SF_IPOPT_ROUTE_HDR) / 4;
+  const uint8_t *addr = srr + SF_IPOPT_ROUTE_HDR;
   size_t first = 0;
   memset(r, 0, sizeof(*r));
   if (n > 0 && sf_get32(addr) == ip_src)
@@ -87,10 +83,10 @@ int sf_ip_route_reverse(struct sf_ip_route *r, const uint8_t *srr,
   size_t hops = n - first;
   r->first_hop = sf_get32(addr + 4 * (n - 1));
   r->opt[0] = srr[0];
-  r->opt[1] = (uint8_t)(SRR_HDR + 4 * hops);
-  r->opt[2] = SRR_MINPTR;
+  r->opt[1] = (uint8_t)(SF_IPOPT_ROUTE_HDR + 4 * hops);
+  r->opt[2] = SF_IPOPT_ROUTE_PTR0;
   for (size_t k = 0; k + 1 < hops; k++)
-    memcpy(r->opt + SRR_HDR + 4 * k, addr + 4 * (n - 2 - k), 4);
+    memcpy(r->opt + SF_IPOPT_ROUTE_HDR + 4 * k, addr + 4 * (n - 2 - k), 4);
   r->has_srr = true;
   r->srr_off = 0;
   pad_route(r, r->opt[1]);
@@ -102,13 +98,14 @@ int sf_ip_route_reverse(struct sf_ip_route *r, const uint8_t *srr,
  * others move up one slot, the last slot is the final destination. */
 static int take_user_srr(struct sf_ip_route *r, size_t off) {
   uint8_t *o = r->opt + off;
-  if (r->has_srr || o[1] < SRR_HDR + 4 || (o[1] - SRR_HDR) % 4 != 0 ||
-      o[2] != SRR_MINPTR)
+  if (r->has_srr || o[1] < SF_IPOPT_ROUTE_HDR + 4 ||
+      (o[1] - SF_IPOPT_ROUTE_HDR) % 4 != 0 || o[2] != SF_IPOPT_ROUTE_PTR0)
     return -EINVAL;
   r->has_srr = true;
   r->srr_off = (uint8_t)off;
-  r->first_hop = sf_get32(o + SRR_HDR);
-  memmove(o + SRR_HDR, o + SRR_HDR + 4, (size_t)o[1] - SRR_HDR - 4);
+  r->first_hop = sf_get32(o + SF_IPOPT_ROUTE_HDR);
+  memmove(o + SF_IPOPT_ROUTE_HDR, o + SF_IPOPT_ROUTE_HDR + 4,
+          (size_t)o[1] - SF_IPOPT_ROUTE_HDR - 4);
   memset(o + o[1] - 4, 0, 4);
   return 0;
 }
@@ -117,7 +114,7 @@ static int take_user_srr(struct sf_ip_route *r, size_t off) {
  * Only options the stack can copy into every fragment are taken. */
 int sf_ip_route_from_user(struct sf_ip_route *r, const uint8_t *buf,
                           size_t len) {
-  if (len > IPOPT_MAX || (len && !buf))
+  if (len > SF_IPOPT_MAX || (len && !buf))
     return -EINVAL;
   memset(r, 0, sizeof(*r));
   if (len == 0)

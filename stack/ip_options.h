@@ -6,11 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* RFC 791 3.1 option types */
-#define SF_IPOPT_EOL 0
-#define SF_IPOPT_NOP 1
-#define SF_IPOPT_LSRR 131
-#define SF_IPOPT_SSRR 137
+#include "synfin/ipv4_options.h"
 
 /* IPv4 options every datagram of a connection carries: a source route
  * (RFC 1122 4.2.3.8) given by the application or reversed from a received

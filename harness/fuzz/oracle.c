@@ -10,6 +10,7 @@
 
 #include "synfin/bytes.h"
 #include "synfin/checksum.h"
+#include "synfin/ipv4_options.h"
 #include "synfin/oracle.h"
 
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -241,13 +242,15 @@ static void check_sequence(sf_oracle *o, const uint8_t *th, uint32_t len) {
 static bool ip_options_ok(const uint8_t *opt, size_t n) {
   bool route = false;
   for (size_t i = 0; i < n;) {
-    if (opt[i] <= 1) { /* EOL, NOP */
+    if (opt[i] == SF_IPOPT_EOL || opt[i] == SF_IPOPT_NOP) {
       i++;
       continue;
     }
-    if ((opt[i] != 131 && opt[i] != 137) || route || n - i < 7 ||
-        opt[i + 1] > n - i || opt[i + 1] < 7 || (opt[i + 1] - 3) % 4 != 0 ||
-        opt[i + 2] != 4)
+    const size_t least = SF_IPOPT_ROUTE_HDR + 4; /* the final destination */
+    if ((opt[i] != SF_IPOPT_LSRR && opt[i] != SF_IPOPT_SSRR) || route ||
+        n - i < least || opt[i + 1] > n - i || opt[i + 1] < least ||
+        (opt[i + 1] - SF_IPOPT_ROUTE_HDR) % 4 != 0 ||
+        opt[i + 2] != SF_IPOPT_ROUTE_PTR0)
       return false;
     route = true;
     i += opt[i + 1];

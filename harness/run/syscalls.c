@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "run_internal.h"
+#include "synfin/ipv4_options.h"
 
 struct call_spec {
   const char *name;
@@ -178,18 +179,18 @@ static int route_value(struct ctx *c, const sf_script_expr *e, uint8_t *buf,
   if (n == 0 || n > 9)
     return unsupported(c, e, "a source route of 1 to 9 addresses in",
                        e->call.name);
-  buf[0] = strict ? 137 : 131;
-  buf[1] = (uint8_t)(3 + 4 * n);
-  buf[2] = 4;
+  buf[0] = strict ? SF_IPOPT_SSRR : SF_IPOPT_LSRR;
+  buf[1] = (uint8_t)(SF_IPOPT_ROUTE_HDR + 4 * n);
+  buf[2] = SF_IPOPT_ROUTE_PTR0;
   for (size_t i = 0; i < n; i++) {
     const sf_script_expr *a = e->call.args[i];
     struct in_addr in;
     if (a->kind != SF_SCR_EXPR_STRING ||
         inet_pton(AF_INET, a->str.text, &in) != 1)
       return unsupported(c, a, "unsupported address in", e->call.name);
-    memcpy(buf + 3 + 4 * i, &in.s_addr, 4);
+    memcpy(buf + SF_IPOPT_ROUTE_HDR + 4 * i, &in.s_addr, 4);
   }
-  *len = (socklen_t)(3 + 4 * n);
+  *len = (socklen_t)(SF_IPOPT_ROUTE_HDR + 4 * n);
   return 0;
 }
 

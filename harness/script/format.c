@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "script_internal.h"
+#include "synfin/ipv4_options.h"
 
 typedef struct sb {
   char *buf;
@@ -150,10 +151,13 @@ static void tb_printf(struct tb *t, const char *fmt, ...) {
     t->len += (size_t)k;
 }
 
-/* RFC 791 3.1: the route options (record route 7, loose 131, strict 137)
- * are type, length, pointer, then 4-byte addresses. */
+/* RFC 791 3.1: the route options are type, length, pointer, then 4-byte
+ * addresses. */
 static const char *route_name(uint8_t type) {
-  return type == 7 ? "rr" : type == 131 ? "lsrr" : type == 137 ? "ssrr" : NULL;
+  return type == SF_IPOPT_RR     ? "rr"
+         : type == SF_IPOPT_LSRR ? "lsrr"
+         : type == SF_IPOPT_SSRR ? "ssrr"
+                                 : NULL;
 }
 
 size_t sf_script_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
@@ -165,18 +169,19 @@ size_t sf_script_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
   for (size_t i = 0; i < n;) {
     if (i)
       tb_printf(&t, ",");
-    if (opt[i] <= 1) {
-      tb_printf(&t, "%s", opt[i] ? "nop" : "eol");
+    if (opt[i] == SF_IPOPT_EOL || opt[i] == SF_IPOPT_NOP) {
+      tb_printf(&t, "%s", opt[i] == SF_IPOPT_NOP ? "nop" : "eol");
       i++;
       continue;
     }
     const char *name = route_name(opt[i]);
     size_t len = n - i >= 2 ? opt[i + 1] : 0;
-    if (!name || n - i < 3 || len < 3 || len > n - i || (len - 3) % 4 != 0)
+    const size_t hdr = SF_IPOPT_ROUTE_HDR;
+    if (!name || n - i < hdr || len < hdr || len > n - i || (len - hdr) % 4)
       return 0;
     tb_printf(&t, "%s [", name);
-    for (size_t k = 3; k < len; k += 4)
-      tb_printf(&t, "%s%u.%u.%u.%u", k > 3 ? " " : "", opt[i + k],
+    for (size_t k = hdr; k < len; k += 4)
+      tb_printf(&t, "%s%u.%u.%u.%u", k > hdr ? " " : "", opt[i + k],
                 opt[i + k + 1], opt[i + k + 2], opt[i + k + 3]);
     tb_printf(&t, "] ptr %u", opt[i + 2]);
     i += len;

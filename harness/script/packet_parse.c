@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "script_internal.h"
+#include "synfin/bytes.h"
+#include "synfin/ipv4_options.h"
 
 static int peek(sf_parser *p, const sf_tok **t) {
   return sf_lex_peek(&p->lx, t);
@@ -76,12 +78,12 @@ static int ip_opts_room(sf_parser *p, const sf_script_ip *ip, size_t n,
   return 0;
 }
 
-/* RFC 791 3.1: a route (lsrr 131, ssrr 137, rr 7) is type, length,
- * pointer, then the addresses: `lsrr [198.51.100.1 198.51.100.2] ptr 12`. */
+/* RFC 791 3.1: a route (lsrr, ssrr, rr) is type, length, pointer, then
+ * the addresses: `lsrr [198.51.100.1 198.51.100.2] ptr 12`. */
 static int parse_ip_route(sf_parser *p, sf_script_ip *ip, uint8_t type,
                           const sf_tok *w) {
-  uint8_t item[3 + 4 * 9];
-  size_t n = 3;
+  uint8_t item[SF_IPOPT_ROUTE_HDR + 4 * 9];
+  size_t n = SF_IPOPT_ROUTE_HDR;
   int rc = sf_p_expect_punct(p, '[', "before the route's addresses");
   if (rc < 0)
     return rc;
@@ -94,10 +96,7 @@ static int parse_ip_route(sf_parser *p, sf_script_ip *ip, uint8_t type,
     }
     if ((rc = parse_ipv4_value(p, "or ']' in a route", &a)) < 0)
       return rc;
-    item[n] = (uint8_t)(a >> 24);
-    item[n + 1] = (uint8_t)(a >> 16);
-    item[n + 2] = (uint8_t)(a >> 8);
-    item[n + 3] = (uint8_t)a;
+    sf_put32(item + n, a);
     n += 4;
   }
   sf_lex_next(&p->lx, NULL);
@@ -120,7 +119,11 @@ static int parse_ip_opt_item(sf_parser *p, sf_script_ip *ip) {
   static const struct {
     const char *name;
     uint8_t type;
-  } items[] = {{"eol", 0}, {"nop", 1}, {"rr", 7}, {"lsrr", 131}, {"ssrr", 137}};
+  } items[] = {{"eol", SF_IPOPT_EOL},
+               {"nop", SF_IPOPT_NOP},
+               {"rr", SF_IPOPT_RR},
+               {"lsrr", SF_IPOPT_LSRR},
+               {"ssrr", SF_IPOPT_SSRR}};
   sf_tok w;
   int rc = sf_lex_next(&p->lx, &w);
   if (rc < 0)
@@ -128,7 +131,7 @@ static int parse_ip_opt_item(sf_parser *p, sf_script_ip *ip) {
   for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
     if (!sf_tok_is_word(&w, items[i].name))
       continue;
-    if (items[i].type > 1)
+    if (items[i].type != SF_IPOPT_EOL && items[i].type != SF_IPOPT_NOP)
       return parse_ip_route(p, ip, items[i].type, &w);
     if ((rc = ip_opts_room(p, ip, 1, &w)) < 0)
       return rc;
