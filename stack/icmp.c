@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <stddef.h>
 
-#include "ip_options.h"
 #include "stack_internal.h"
 #include "synfin/bytes.h"
 
@@ -47,9 +46,10 @@ static void set_checksum(uint8_t *msg, size_t len) {
 }
 
 static void send_icmp(sf_stack *st, uint32_t src, uint32_t dst, uint8_t tos,
-                      size_t len) {
+                      size_t len, const struct sf_ip_route *route) {
   set_checksum(sf_ipv4_payload(st), len);
-  if (sf_ipv4_send(st, src, dst, IPPROTO_ICMP, tos, false, len) == 0)
+  if (sf_ipv4_send_route(st, src, dst, IPPROTO_ICMP, tos, false, len, route) ==
+      0)
     st->stats.icmp_out++;
 }
 
@@ -103,7 +103,7 @@ void sf_icmp_send_error(sf_stack *st, const struct sf_ip_meta *ip,
   if (n)
     memmove(msg + ICMP_HLEN + ip->hlen, payload, n);
   send_icmp(st, local_addr(st), ip->src, error_tos(ip),
-            ICMP_HLEN + ip->hlen + n);
+            ICMP_HLEN + ip->hlen + n, NULL);
 }
 
 void sf_icmp_send_unreach(sf_stack *st, const struct sf_ip_meta *ip,
@@ -111,20 +111,9 @@ void sf_icmp_send_unreach(sf_stack *st, const struct sf_ip_meta *ip,
   sf_icmp_send_error(st, ip, payload, len, ICMP_UNREACH, code);
 }
 
-/* RFC 1122 3.2.2.6: a request that came along a source route (IPv4 input
- * let only completed ones through) is answered along the route reversed. */
-static void echo_return_route(const struct sf_ip_meta *ip,
-                              struct sf_ip_route *r) {
-  size_t off;
-  memset(r, 0, sizeof(*r));
-  if (ip->hlen > 20 &&
-      sf_ipopt_find_srr(ip->hdr + 20, ip->hlen - 20, &off) == 1)
-    sf_ip_route_reverse(r, ip->hdr + 20 + off, ip->src);
-}
-
 /* RFC 1122 3.2.2.6: the reply carries the request's identifier, sequence
- * and all of its data, from the address the request was sent to; the reply
- * may be fragmented like any datagram. */
+ * and all of its data, from the address the request was sent to, along the
+ * request's source route reversed; it may be fragmented like any datagram. */
 static void echo_reply(sf_stack *st, const struct sf_ip_meta *ip,
                        const uint8_t *msg, size_t len) {
   uint8_t *reply = sf_ipv4_payload(st);
@@ -132,11 +121,8 @@ static void echo_reply(sf_stack *st, const struct sf_ip_meta *ip,
   reply[0] = ICMP_ECHOREPLY;
   reply[1] = 0;
   struct sf_ip_route route;
-  echo_return_route(ip, &route);
-  set_checksum(reply, len);
-  if (sf_ipv4_send_route(st, ip->dst, ip->src, IPPROTO_ICMP, ip->tos, false,
-                         len, &route) == 0)
-    st->stats.icmp_out++;
+  sf_ip_route_received(&route, ip->hdr, ip->hlen, ip->src);
+  send_icmp(st, ip->dst, ip->src, ip->tos, len, &route);
 }
 
 /* RFC 1122 4.2.3.9 and RFC 9293 MUST-56/SHLD-26: Destination Unreachable

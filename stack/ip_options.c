@@ -69,17 +69,16 @@ static void pad_route(struct sf_ip_route *r, size_t used) {
 
 /* RFC 1122 4.2.3.8 and 3.2.1.8: the recorded route reversed is the way
  * back; a route that recorded the source itself first (case B) must not
- * name it twice. */
-int sf_ip_route_reverse(struct sf_ip_route *r, const uint8_t *srr,
-                        uint32_t ip_src) {
+ * name it twice. r is empty on entry. */
+static void reverse_route(struct sf_ip_route *r, const uint8_t *srr,
+                          uint32_t ip_src) {
   size_t n = (size_t)(srr[1] - SF_IPOPT_ROUTE_HDR) / 4;
   const uint8_t *addr = srr + SF_IPOPT_ROUTE_HDR;
   size_t first = 0;
-  memset(r, 0, sizeof(*r));
   if (n > 0 && sf_get32(addr) == ip_src)
     first = 1;
   if (n <= first)
-    return 0; /* no hop between us: answer directly */
+    return; /* no hop between us: answer directly */
   size_t hops = n - first;
   r->first_hop = sf_get32(addr + 4 * (n - 1));
   r->opt[0] = srr[0];
@@ -90,7 +89,16 @@ int sf_ip_route_reverse(struct sf_ip_route *r, const uint8_t *srr,
   r->has_srr = true;
   r->srr_off = 0;
   pad_route(r, r->opt[1]);
-  return 0;
+}
+
+bool sf_ip_route_received(struct sf_ip_route *r, const uint8_t *hdr,
+                          size_t hlen, uint32_t ip_src) {
+  size_t off;
+  memset(r, 0, sizeof(*r));
+  if (hlen <= 20 || sf_ipopt_find_srr(hdr + 20, hlen - 20, &off) != 1)
+    return false;
+  reverse_route(r, hdr + 20 + off, ip_src);
+  return true;
 }
 
 /* The route as Linux's IP_OPTIONS takes it: the pointer 4 and at least the

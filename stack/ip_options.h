@@ -27,11 +27,12 @@ struct sf_ip_route {
 int sf_ipopt_find_srr(const uint8_t *opt, size_t len, size_t *off);
 /* True if the pointer of the route at srr is past its last address. */
 bool sf_ipopt_srr_completed(const uint8_t *srr);
-/* Builds the return route of a completed source route received from
- * ip_src. Returns 0 (r->len is 0 when the route names no hop but the
- * source itself). */
-int sf_ip_route_reverse(struct sf_ip_route *r, const uint8_t *srr,
-                        uint32_t ip_src);
+/* The return route of a received datagram (header hdr of hlen bytes from
+ * ip_src): true when the header carries a source route (IPv4 input lets
+ * only completed ones through), *r then its hops reversed (empty when it
+ * names no hop but the source itself); false and *r empty otherwise. */
+bool sf_ip_route_received(struct sf_ip_route *r, const uint8_t *hdr,
+                          size_t hlen, uint32_t ip_src);
 /* Takes IP_OPTIONS bytes from the application: NOP, EOL and at most one
  * source route whose first address is the first hop. Returns 0 or
  * -EINVAL. */

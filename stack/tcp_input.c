@@ -77,12 +77,8 @@ static void set_send_mss(sf_stack *st, struct sf_sock *sk) {
  * on a connection becomes its return route, unless the application gave
  * one (MUST-52). IPv4 input let only completed routes through. */
 static void take_source_route(struct sf_sock *sk, const struct sf_ip_meta *ip) {
-  size_t off;
-  if (sk->route.app || ip->hlen <= 20 ||
-      sf_ipopt_find_srr(ip->hdr + 20, ip->hlen - 20, &off) != 1)
-    return;
   struct sf_ip_route r;
-  if (sf_ip_route_reverse(&r, ip->hdr + 20 + off, ip->src) == 0)
+  if (!sk->route.app && sf_ip_route_received(&r, ip->hdr, ip->hlen, ip->src))
     sf_tcp_set_route(sk, &r);
 }
 
