@@ -82,10 +82,7 @@ static int check_timers(const sf_stack *st, const struct sf_sock *sk,
       return fail(msg, cap, "slot %u: timer %d runs on a closed socket", slot,
                   i);
   }
-  uint64_t earliest = 0;
-  for (int i = 0; i < SF_T_COUNT; i++)
-    if (t->timer[i] && (!earliest || t->timer[i] < earliest))
-      earliest = t->timer[i];
+  uint64_t earliest = sf_tcp_earliest_timer(t);
   if (t->deadline != earliest)
     return fail(msg, cap, "slot %u: next deadline %llu, timers say %llu", slot,
                 (unsigned long long)t->deadline, (unsigned long long)earliest);

@@ -322,6 +322,9 @@ void sf_tcp_timer_set(struct sf_sock *sk, enum sf_timer t, uint64_t at);
 void sf_tcp_timer_stop(struct sf_sock *sk, enum sf_timer t);
 void sf_tcp_timers_fire(sf_stack *st, struct sf_sock *sk);
 uint64_t sf_tcp_next_deadline(const struct sf_sock *sk);
+/* The earliest of the running timers, 0 when none runs: what
+ * tcb.deadline caches (and the invariant checker compares). */
+uint64_t sf_tcp_earliest_timer(const struct sf_tcb *tcb);
 void sf_tcp_rexmt_arm(sf_stack *st, struct sf_sock *sk);
 /* Data is in flight: arms the tail loss probe where allowed, else the
  * retransmission timer. `advancing`: an ACK of new data restarts the RTO

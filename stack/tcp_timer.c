@@ -5,14 +5,18 @@
 #include "bugs.h"
 #include "stack_internal.h"
 
-/* The earliest deadline is kept up to date as timers change, because the
- * stack asks for it on every input and every clock advance. */
-static void recompute_deadline(struct sf_tcb *tcb) {
+uint64_t sf_tcp_earliest_timer(const struct sf_tcb *tcb) {
   uint64_t best = 0;
   for (int i = 0; i < SF_T_COUNT; i++)
     if (tcb->timer[i] && (!best || tcb->timer[i] < best))
       best = tcb->timer[i];
-  tcb->deadline = best;
+  return best;
+}
+
+/* The earliest deadline is kept up to date as timers change, because the
+ * stack asks for it on every input and every clock advance. */
+static void recompute_deadline(struct sf_tcb *tcb) {
+  tcb->deadline = sf_tcp_earliest_timer(tcb);
 }
 
 void sf_tcp_timer_set(struct sf_sock *sk, enum sf_timer t, uint64_t at) {
