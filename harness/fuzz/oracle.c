@@ -362,9 +362,8 @@ static bool checksums_ok(const uint8_t *b, size_t hl, size_t len, bool whole) {
   return sf_csum_fold(sf_csum_partial(sum, b + hl, tl)) == 0;
 }
 
-/* known: what the driver says of a datagram it built (NULL: find out) */
-static void inbound(sf_oracle *o, const uint8_t *b, size_t len,
-                    const sf_oracle_built *known) {
+void sf_oracle_inbound_built(sf_oracle *o, const uint8_t *b, size_t len,
+                             const sf_oracle_built *known) {
   o->last_in_flags = 0;
   if (len < 20 || (b[0] >> 4) != 4 || b[9] != 6)
     return;
@@ -426,12 +425,7 @@ static void inbound(sf_oracle *o, const uint8_t *b, size_t len,
 }
 
 void sf_oracle_inbound(sf_oracle *o, const uint8_t *b, size_t len) {
-  inbound(o, b, len, NULL);
-}
-
-void sf_oracle_inbound_built(sf_oracle *o, const uint8_t *b, size_t len,
-                             const sf_oracle_built *known) {
-  inbound(o, b, len, known);
+  sf_oracle_inbound_built(o, b, len, NULL);
 }
 
 void sf_oracle_injecting(sf_oracle *o, bool on) {

@@ -105,7 +105,7 @@ typedef struct sf_oracle_built {
 } sf_oracle_built;
 /* sf_oracle_inbound() for a datagram the driver built, taking its word for
  * the payload and checksums instead of comparing and summing every byte
- * again. */
+ * again (known NULL: no word, every byte is inspected). */
 void sf_oracle_inbound_built(sf_oracle *o, const uint8_t *pkt, size_t len,
                              const sf_oracle_built *known);
 /* Brackets the stack's input of one datagram (or fragment). */
