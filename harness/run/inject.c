@@ -14,22 +14,6 @@
 #define TCP_HLEN 20
 #define IP_MAXPACKET 65535 /* RFC 791: the total length is 16 bits */
 
-static uint16_t csum(const uint8_t *p, size_t len, uint32_t sum) {
-  for (size_t i = 0; i + 1 < len; i += 2)
-    sum += sf_get16(p + i);
-  if (len & 1)
-    sum += (uint32_t)p[len - 1] << 8;
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (uint16_t)~sum;
-}
-
-static uint32_t pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
-                           uint32_t len) {
-  return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto +
-         len;
-}
-
 static uint8_t tcp_flags(uint16_t f) {
   static const struct {
     uint16_t script;
@@ -177,7 +161,8 @@ static void tcp_checksum(const sf_script_ip *ip, uint8_t *b, size_t len) {
   uint32_t seglen = (uint32_t)(len - hl);
   uint32_t dst = sf_ipv4_pseudo_dst(b, hl);
   sf_put16(th + 16, 0);
-  uint16_t sum = csum(th, seglen, pseudo_sum(sf_get32(b + 12), dst, 6, seglen));
+  uint32_t pseudo = sf_csum_pseudo(sf_get32(b + 12), dst, 6, seglen);
+  uint16_t sum = sf_csum_fold(sf_csum_partial(pseudo, th, seglen));
   if (ip->present & SF_SCR_IP_TCP_CSUM_BAD)
     sum = (uint16_t)(sum ^ 0x0f0f); /* any other value is wrong */
   sf_put16(th + 16, sum);
@@ -266,7 +251,7 @@ static size_t build_icmp(struct runner *r, const sf_script_packet *p,
     sf_script_ip none = {0};
     put_ip(r, &none, q, IPPROTO_TCP, TCP_HLEN + qlen, RUN_LOCAL_IP,
            RUN_REMOTE_IP);
-    sf_put16(q + 10, csum(q, IP_HLEN, 0));
+    sf_put16(q + 10, sf_csum(q, IP_HLEN));
     uint8_t *qt = q + IP_HLEN;
     memset(qt, 0, TCP_HLEN);
     sf_put16(qt, c->lport);
@@ -277,7 +262,7 @@ static size_t build_icmp(struct runner *r, const sf_script_packet *p,
     qt[12] = 5 << 4;
     len += IP_HLEN + TCP_HLEN;
   }
-  sf_put16(ih + 2, csum(ih, len, 0));
+  sf_put16(ih + 2, sf_csum(ih, len));
   put_ip(r, &p->ip, b, IPPROTO_ICMP, len, RUN_REMOTE_IP, RUN_LOCAL_IP);
   return IP_HLEN + len;
 }
@@ -325,7 +310,7 @@ static void ip_checksum(const sf_script_ip *ip, uint8_t *b, size_t len) {
   if (hl > len)
     hl = len;
   sf_put16(b + 10, 0);
-  uint16_t sum = csum(b, hl, 0);
+  uint16_t sum = sf_csum(b, hl);
   if (ip->present & SF_SCR_IP_IP_CSUM_BAD)
     sum = (uint16_t)(sum ^ 0x0f0f);
   sf_put16(b + 10, sum);
