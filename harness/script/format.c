@@ -133,24 +133,6 @@ static void fmt_ipv4(sb *b, const uint8_t *a) {
   sb_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 }
 
-/* A bounded text buffer that counts what does not fit. */
-struct tb {
-  char *buf;
-  size_t cap, len;
-};
-
-static void tb_printf(struct tb *t, const char *fmt, ...) SF_PRINTF(2, 3);
-static void tb_printf(struct tb *t, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  bool room = t->len < t->cap;
-  int k = vsnprintf(room ? t->buf + t->len : NULL, room ? t->cap - t->len : 0,
-                    fmt, ap);
-  va_end(ap);
-  if (k > 0)
-    t->len += (size_t)k;
-}
-
 /* RFC 791 3.1: the route options are type, length, pointer, then 4-byte
  * addresses. */
 static const char *route_name(uint8_t type) {
@@ -160,17 +142,15 @@ static const char *route_name(uint8_t type) {
                                  : NULL;
 }
 
-size_t sf_script_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
-                                size_t cap) {
-  struct tb t = {buf, cap, 0};
-  if (cap)
-    buf[0] = '\0';
-  tb_printf(&t, "<");
+/* The options as the `ip_opts` attribute writes them; false (text left
+ * unfinished) at an option the language cannot write. */
+static bool ip_opts_text(sb *b, const uint8_t *opt, size_t n) {
+  sb_puts(b, "<");
   for (size_t i = 0; i < n;) {
     if (i)
-      tb_printf(&t, ",");
+      sb_puts(b, ",");
     if (opt[i] == SF_IPOPT_EOL || opt[i] == SF_IPOPT_NOP) {
-      tb_printf(&t, "%s", opt[i] == SF_IPOPT_NOP ? "nop" : "eol");
+      sb_puts(b, opt[i] == SF_IPOPT_NOP ? "nop" : "eol");
       i++;
       continue;
     }
@@ -178,23 +158,37 @@ size_t sf_script_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
     size_t len = n - i >= 2 ? opt[i + 1] : 0;
     const size_t hdr = SF_IPOPT_ROUTE_HDR;
     if (!name || n - i < hdr || len < hdr || len > n - i || (len - hdr) % 4)
-      return 0;
-    tb_printf(&t, "%s [", name);
-    for (size_t k = hdr; k < len; k += 4)
-      tb_printf(&t, "%s%u.%u.%u.%u", k > hdr ? " " : "", opt[i + k],
-                opt[i + k + 1], opt[i + k + 2], opt[i + k + 3]);
-    tb_printf(&t, "] ptr %u", opt[i + 2]);
+      return false;
+    sb_printf(b, "%s [", name);
+    for (size_t k = hdr; k < len; k += 4) {
+      if (k > hdr)
+        sb_puts(b, " ");
+      fmt_ipv4(b, opt + i + k);
+    }
+    sb_printf(b, "] ptr %u", opt[i + 2]);
     i += len;
   }
-  tb_printf(&t, ">");
-  return t.len;
+  sb_puts(b, ">");
+  return true;
+}
+
+size_t sf_script_format_ip_opts(const uint8_t *opt, size_t n, char *buf,
+                                size_t cap) {
+  sb t = {0};
+  size_t len = ip_opts_text(&t, opt, n) && !t.oom ? t.len : 0;
+  if (cap) {
+    size_t k = len < cap ? len : cap - 1;
+    memcpy(buf, t.buf ? t.buf : "", k);
+    buf[k] = '\0';
+  }
+  free(t.buf);
+  return len;
 }
 
 /* ip_opts <...>: the bytes were built from items, so they can be written. */
 static void fmt_ip_opts(sb *b, const sf_script_ip *ip) {
-  char text[256];
-  sf_script_format_ip_opts(ip->ip_opts, ip->ip_opts_len, text, sizeof(text));
-  sb_printf(b, "ip_opts %s", text);
+  sb_puts(b, "ip_opts ");
+  ip_opts_text(b, ip->ip_opts, ip->ip_opts_len);
 }
 
 static void fmt_ip(sb *b, const sf_script_ip *ip) {
