@@ -77,24 +77,31 @@ static void on_packet(void *ctx, int dir, uint64_t t, const uint8_t *p,
   s->n++;
 }
 
-/* Parses text as a script, converts and builds it, replays the result
- * and records the inbound segments. */
-static void build_script(const char *text, struct seen *seen) {
+/* Parses text as a script and converts it into tr, with notes of what
+ * the conversion leaves out or changes. */
+static void convert(const char *text, sf_cb_trace *tr,
+                    struct sf_strbuf *notes) {
   sf_script *s = NULL;
   sf_script_error err;
   ck_assert_msg(sf_script_parse(text, strlen(text), "t.pkt", &s, &err) == 0,
                 "%s", err.message);
+  sf_cb_trace_init(tr);
+  ck_assert_int_eq(sf_corpus_from_script(s, tr, notes), 0);
+  sf_script_free(s);
+}
+
+/* Converts and builds a script, replays the result and records the
+ * inbound segments. */
+static void build_script(const char *text, struct seen *seen) {
   sf_cb_trace tr;
-  sf_cb_trace_init(&tr);
   struct sf_strbuf notes = {0};
-  ck_assert_int_eq(sf_corpus_from_script(s, &tr, &notes), 0);
+  convert(text, &tr, &notes);
   sf_cb_result res;
   ck_assert_int_eq(sf_cb_build(&tr, &scn, &res), 0);
   ck_assert_msg(!res.verdict.failed, "%s: %s", res.verdict.oracle,
                 res.verdict.message);
   sf_strbuf_free(&notes);
   sf_cb_trace_free(&tr);
-  sf_script_free(s);
   if (!seen)
     return;
   memset(seen, 0, sizeof(*seen));
@@ -268,6 +275,39 @@ START_TEST(test_script_extensions_become_corruption_bits) {
 }
 END_TEST
 
+/* What a conversion leaves out or changes, as `corpus from-specs
+ * --verbose` prints it. */
+static void notes_of(const char *text, char *out, size_t cap) {
+  sf_cb_trace tr;
+  struct sf_strbuf notes = {0};
+  convert(text, &tr, &notes);
+  snprintf(out, cap, "%s", sf_strbuf_str(&notes));
+  sf_strbuf_free(&notes);
+  sf_cb_trace_free(&tr);
+}
+
+/* A scenario cuts a 100-byte segment's 120-byte datagram payload in 8
+ * pieces of 16 bytes: a spec's frag_size 16 converts as it is, 8 is noted. */
+START_TEST(test_fragment_size_other_than_a_scenarios_is_noted) {
+  static const char head[] = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                             "+0 bind(3, ..., ...) = 0\n"
+                             "+0 listen(3, 1) = 0\n"
+                             "+0 < S 0:0(0) win 65535 <mss 1460>\n"
+                             "+0 > S. 0:0(0) ack 1 <mss 1460>\n"
+                             "+0 < . 1:1(0) ack 1 win 65535\n"
+                             "+0 accept(3, ..., ...) = 4\n";
+  char text[1024], notes[512];
+  snprintf(text, sizeof(text),
+           "%s+.1 < (frag_size 16) P. 1:101(100) ack 1 win 65535\n", head);
+  notes_of(text, notes, sizeof(notes));
+  ck_assert_ptr_null(strstr(notes, "fragments of another size"));
+  snprintf(text, sizeof(text),
+           "%s+.1 < (frag_size 8) P. 1:101(100) ack 1 win 65535\n", head);
+  notes_of(text, notes, sizeof(notes));
+  ck_assert_ptr_nonnull(strstr(notes, "fragments of another size"));
+}
+END_TEST
+
 START_TEST(test_icmp_errors_quote_the_stacks_own_segment) {
   static const char icmp[] =
       "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
@@ -417,6 +457,7 @@ Suite *tu_suite(void) {
   tcase_add_test(tc, test_active_script_starts_in_syn_sent);
   tcase_add_test(tc, test_ts_ecr_echoes_the_stacks_real_tsval);
   tcase_add_test(tc, test_script_extensions_become_corruption_bits);
+  tcase_add_test(tc, test_fragment_size_other_than_a_scenarios_is_noted);
   tcase_add_test(tc, test_icmp_errors_quote_the_stacks_own_segment);
   tcase_add_test(tc, test_sha1_matches_the_fips_vectors);
   tcase_add_test(tc, test_corpus_put_names_by_sha1_and_never_overwrites);
